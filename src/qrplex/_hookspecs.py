@@ -1,0 +1,31 @@
+"""The hooks through which plugins register things; the core keeps the control flow."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from ._backend import Backend
+    from ._commands import Command
+
+__all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
+
+PROJECT_NAME = "qrplex"
+"""The pluggy project name and the entry-point group plugins are found through."""
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+"""Marks a plugin's hook implementations: ``@qrplex.hookimpl``."""
+
+
+@hookspec
+def qrplex_register_backends(register: Callable[[type[Backend]], None]) -> None:
+    """Register backend classes: call ``register(MyBackend)`` once per backend."""
+
+
+@hookspec
+def qrplex_register_commands(register: Callable[[Command], None]) -> None:
+    """Register extra ``qrplex`` CLI subcommands: call ``register(Command(...))``."""

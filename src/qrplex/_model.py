@@ -1,0 +1,134 @@
+"""The typed request and result that travel between the core and the backends."""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+__all__ = ["Attempt", "CodeImage", "CodeRequest", "Rendering"]
+
+
+def _frozen(options: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(options or {}))
+
+
+@dataclass(frozen=True, slots=True)
+class CodeRequest:
+    """One validated, normalized request, as a backend receives it.
+
+    The core builds it after validation: ``content`` is already normalized (an EAN-13 has its
+    check digit), ``symbology`` and ``format`` are known names, and ``width`` is ``None`` or a
+    width the symbol fits in.
+
+    Attributes:
+        content: the text to encode, normalized.
+        symbology: ``"qr"``, ``"ean13"``, ... (see :func:`qrplex.symbologies`).
+        format: ``"png"`` or ``"svg"``.
+        width: exact pixel width wanted, or ``None`` for the backend's default scale.
+        options: symbology options (``error`` level for QR, ``height`` for barcodes, ...).
+    """
+
+    content: str
+    symbology: str = "qr"
+    format: str = "png"
+    width: int | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "options", _frozen(self.options))
+
+    def cache_key(self) -> tuple[object, ...]:
+        """A hashable key that identifies this request (for caches and dedup)."""
+        return (
+            self.content,
+            self.symbology,
+            self.format,
+            self.width,
+            tuple(sorted(self.options.items())),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Rendering:
+    """What a backend returns: the image bytes and what they are.
+
+    The core checks it (media type sniffed from the bytes, width as requested) before it
+    becomes a :class:`CodeImage`.
+    """
+
+    data: bytes
+    media_type: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """A failed attempt on the way to a result: which backend, what went wrong, how long."""
+
+    backend: str
+    error_type: str
+    message: str
+    elapsed: float
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class CodeImage:
+    """A generated code: the image bytes plus what they show and who made them.
+
+    Attributes:
+        data: the encoded image (PNG, SVG, ...).
+        media_type: the truthful media type of ``data`` (``image/png``, ``image/svg+xml``).
+        symbology: the symbology drawn.
+        width: image width in pixels (for SVG, the width of its viewport).
+        height: image height in pixels.
+        backend: name of the backend that produced it.
+        content: the content encoded (normalized: an EAN-13 has its check digit).
+        attempts: failed attempts on other backends before this one served it.
+    """
+
+    data: bytes
+    media_type: str
+    symbology: str
+    width: int
+    height: int
+    backend: str
+    content: str
+    attempts: tuple[Attempt, ...] = ()
+
+    @property
+    def extension(self) -> str:
+        """The usual file extension for ``media_type``, without a dot."""
+        return {
+            "image/png": "png",
+            "image/svg+xml": "svg",
+            "image/jpeg": "jpg",
+        }.get(self.media_type, "bin")
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the image bytes to ``path`` (whole, or not at all)."""
+        target = os.fspath(path)
+        temporary = f"{target}.{os.getpid()}.part"
+        try:
+            with open(temporary, "wb") as handle:
+                handle.write(self.data)
+            os.replace(temporary, target)
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+
+    def data_uri(self) -> str:
+        """The image as a ``data:`` URI, for HTML ``<img src=...>``."""
+        encoded = base64.b64encode(self.data).decode("ascii")
+        return f"data:{self.media_type};base64,{encoded}"
+
+    def __repr__(self) -> str:
+        return (
+            f"CodeImage(symbology={self.symbology!r}, media_type={self.media_type!r}, "
+            f"width={self.width}, height={self.height}, backend={self.backend!r}, "
+            f"content={self.content!r}, bytes={len(self.data)})"
+        )

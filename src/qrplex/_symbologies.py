@@ -1,0 +1,58 @@
+"""The symbologies and output formats qrplex knows, with the facts every backend shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+__all__ = ["FORMATS", "MEDIA_TYPES", "SYMBOLOGIES", "Symbology", "symbology_spec"]
+
+Dimension = Literal[1, 2]
+
+
+@dataclass(frozen=True, slots=True)
+class Symbology:
+    """What qrplex knows about one symbology.
+
+    Attributes:
+        name: the name used in the API (``"qr"``, ``"ean13"``, ...).
+        title: a human name for messages.
+        dimension: 2 for matrix codes (square output), 1 for linear barcodes.
+        quiet_left: minimum quiet zone on the left, in modules (also top and bottom for 2D).
+        quiet_right: minimum quiet zone on the right, in modules.
+    """
+
+    name: str
+    title: str
+    dimension: Dimension
+    quiet_left: int
+    quiet_right: int
+
+
+SYMBOLOGIES: Final[dict[str, Symbology]] = {
+    s.name: s
+    for s in (
+        Symbology("qr", "QR Code", 2, 4, 4),
+        Symbology("microqr", "Micro QR Code", 2, 2, 2),
+        Symbology("ean13", "EAN-13", 1, 11, 7),
+        Symbology("ean8", "EAN-8", 1, 7, 7),
+        Symbology("upca", "UPC-A", 1, 9, 9),
+        Symbology("isbn13", "ISBN-13 (EAN-13)", 1, 11, 7),
+        Symbology("code128", "Code 128", 1, 10, 10),
+        Symbology("code39", "Code 39", 1, 10, 10),
+        Symbology("itf", "Interleaved 2 of 5", 1, 10, 10),
+    )
+}
+
+MEDIA_TYPES: Final[dict[str, str]] = {
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "jpeg": "image/jpeg",
+}
+
+FORMATS: Final[tuple[str, ...]] = tuple(MEDIA_TYPES)
+
+
+def symbology_spec(name: str) -> Symbology:
+    """Return the :class:`Symbology` called ``name``; KeyError if there is none."""
+    return SYMBOLOGIES[name]
