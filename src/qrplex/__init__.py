@@ -19,6 +19,7 @@ from ._commands import Command
 from ._model import Attempt, CodeImage, CodeRequest, Rendering
 from ._registry_info import BackendInfo
 from .errors import (
+    AllBackendsFailedError,
     BackendAuthError,
     BackendError,
     BackendRejectedError,
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "AllBackendsFailedError",
     "Attempt",
     "Backend",
     "BackendAuthError",

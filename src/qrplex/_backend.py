@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -30,6 +30,25 @@ class Capabilities:
     options: frozenset[str] = frozenset()
     max_width: int | None = None
     network: bool = False
+
+    def refusal(self, request: CodeRequest, user_options: Iterable[str] = ()) -> str | None:
+        """Why this backend cannot serve ``request``, or ``None`` if it can.
+
+        ``user_options`` are the options the caller set explicitly; defaults the core filled
+        in (such as the QR error level) do not make a request unsupported.
+        """
+        if request.symbology not in self.symbologies:
+            return f"symbology {request.symbology!r} (it has: {', '.join(sorted(self.symbologies))})"
+        if request.format not in self.formats:
+            return f"format {request.format!r} (it has: {', '.join(sorted(self.formats))})"
+        extra = sorted(set(user_options) - self.options)
+        if extra:
+            honoured = ", ".join(sorted(self.options)) or "none"
+            return f"option {extra[0]!r} (it honours: {honoured})"
+        if self.max_width is not None and request.width is not None:
+            if request.width > self.max_width:
+                return f"width {request.width} (its maximum is {self.max_width})"
+        return None
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready view, sorted for stable output."""

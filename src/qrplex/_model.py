@@ -74,6 +74,7 @@ class Attempt:
     error_type: str
     message: str
     elapsed: float
+    transient: bool = False
 
 
 @dataclass(frozen=True, slots=True, repr=False)

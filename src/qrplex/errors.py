@@ -22,7 +22,9 @@ Catch at the level you care about::
         ├── BackendUnavailableError   transport errors, timeouts, 5xx, throttling: transient
         ├── BackendAuthError          credentials rejected (wrong key, expired signature, ...)
         ├── BackendRejectedError      the service refused a request the core let through
-        └── BadResponseError          the service answered with something unusable
+        ├── BadResponseError          the service answered with something unusable
+        └── AllBackendsFailedError    every backend in the fallback chain failed; carries
+                                      ``attempts`` (one per backend tried)
 
 No message or ``repr`` of any of these ever contains a secret: backends pass messages through
 :func:`qrplex.errors.BackendError` only after redacting them.
@@ -30,7 +32,13 @@ No message or ``repr`` of any of these ever contains a secret: backends pass mes
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._model import Attempt
+
 __all__ = [
+    "AllBackendsFailedError",
     "BackendAuthError",
     "BackendError",
     "BackendRejectedError",
@@ -157,3 +165,19 @@ class BackendRejectedError(BackendError):
 
 class BadResponseError(BackendError):
     """The backend answered, but with something that is not a usable image."""
+
+
+class AllBackendsFailedError(BackendError):
+    """Every backend that could serve the request failed; ``attempts`` says how."""
+
+    def __init__(self, attempts: tuple[Attempt, ...]) -> None:
+        self.attempts = attempts
+        tried = "; ".join(f"{a.backend}: {a.error_type}: {a.message}" for a in attempts)
+        super().__init__(
+            f"every backend failed ({tried})",
+            backend=" -> ".join(a.backend for a in attempts),
+        )
+        self.transient = any(a.transient for a in attempts)
+
+    def __str__(self) -> str:
+        return self.message

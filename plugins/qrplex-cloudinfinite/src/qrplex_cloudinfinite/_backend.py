@@ -1,0 +1,228 @@
+"""The ``cloudinfinite`` backend: QR codes and EAN-13 barcodes from Tencent Cloud Infinite.
+
+One signed ``GET /?ci-process=qrcode-generate&qrcode-content=...&mode=...&width=...`` per
+request, to ``https://<bucket>.cos.<region>.myqcloud.com`` or the configured ``endpoint``
+(the offline emulator, a custom domain). The answer's base64 image is checked and returned as
+it is, with its true media type.
+
+Decisions worth knowing:
+
+* **No retries** here, with one exception: after a clock-skew refusal (403
+  ``RequestTimeTooSkewed``, or ``AccessDenied`` / ``Request has expired``) the backend learns
+  the service's time from ``<ServerTime>`` or the ``Date`` header, keeps the offset for later
+  requests, re-signs and tries **once** more. Everything else is left to the routing layer.
+* **Width**: ``request.width`` or :data:`DEFAULT_WIDTH` (300 px) for both symbologies, sent
+  as ``width``; the image must come back exactly that wide.
+* **EAN-13**: the core hands over 13 digits (check digit included); the service takes the 12
+  data digits and computes the check digit itself, so the last digit is dropped.
+* **Options**: the service has no error-correction or size options, so the backend declares
+  none; the service picks its own QR error-correction level.
+* **Error mapping**: credentials / signature refused (401, 403, ``ExpiredToken`` and other
+  token codes) → :class:`~qrplex.errors.BackendAuthError`; other 3xx/4xx, including 404
+  ``NoSuchBucket`` (a wrong ``bucket`` / ``region`` setting, with a message that says so) →
+  :class:`~qrplex.errors.BackendRejectedError`; network failures, timeouts, 5xx, 429,
+  ``SlowDown`` and *any* answer without ``x-cos-request-id`` →
+  :class:`~qrplex.errors.BackendUnavailableError`; an unusable 200 →
+  :class:`~qrplex.errors.BadResponseError`.
+* **Secrets** (``secret_id``, ``secret_key``, ``token``) never appear in a message, ``repr``
+  or log line; ``backend.config`` holds ``"***"`` in their place.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Final
+
+import httpx
+
+from qrplex._backend import Backend, Capabilities, Setting
+from qrplex._model import CodeRequest, Rendering
+from qrplex.errors import InvalidContentError, UnsupportedError
+
+from ._clock import SkewedClock, parse_server_time
+from ._config import SETTINGS, CloudInfiniteConfig, parse_config
+from ._responses import BACKEND, RawResponse, Redactor, error_for, rendering_from, skew_server_time
+from ._signing import authorization, cos_quote
+from ._transport import HttpTransport
+
+__all__ = ["DEFAULT_WIDTH", "MAX_WIDTH", "CloudInfiniteBackend"]
+
+DEFAULT_WIDTH: Final = 300
+"""Pixels wide when the request leaves ``width`` unset (QR and EAN-13 alike)."""
+
+MAX_WIDTH: Final = 10000
+"""Cloud Infinite's general image size limit."""
+
+SIGN_LEEWAY: Final = 60
+"""Seconds the signature window starts before now, for small clock differences."""
+
+_MODES: Final = {"qr": "0", "ean13": "1"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """One prepared request: the signed parameters, the URL and the expected width."""
+
+    params: dict[str, str]
+    url: httpx.URL
+    width: int
+
+
+class CloudInfiniteBackend(Backend):
+    """QR codes and EAN-13 barcodes from Tencent Cloud Infinite's ``qrcode-generate`` API.
+
+    Args:
+        config: the resolved settings (see :data:`settings`); missing ``bucket``,
+            ``secret_id``, ``secret_key``, or ``region`` without ``endpoint``, raise
+            :class:`~qrplex.errors.ConfigError` naming the key and where to set it.
+        transport: an httpx transport for the sync client (tests, e.g. an in-process app);
+            default a pooled connection with ``retries=0``.
+        async_transport: the same for :meth:`arender` (e.g.
+            ``httpx.ASGITransport(app=emulator_app)``).
+        clock: the local clock (Unix seconds) the signature windows start from.
+    """
+
+    name: ClassVar[str] = BACKEND
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        symbologies=frozenset(_MODES),
+        formats=frozenset({"png"}),
+        options=frozenset(),
+        max_width=MAX_WIDTH,
+        network=True,
+    )
+    settings: ClassVar[tuple[Setting, ...]] = SETTINGS
+
+    def __init__(
+        self,
+        config: Mapping[str, Any],
+        *,
+        transport: httpx.BaseTransport | None = None,
+        async_transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._settings: CloudInfiniteConfig = parse_config(config)
+        secret_names = {setting.name for setting in SETTINGS if setting.secret}
+        super().__init__(
+            {
+                key: ("***" if key in secret_names and value not in (None, "") else value)
+                for key, value in config.items()
+            }
+        )
+        self._redact = Redactor(self._settings.secrets())
+        self._clock = SkewedClock(clock)
+        self._base = httpx.URL(self._settings.base_url)
+        self._host = self._base.netloc.decode("ascii")
+        self._http = HttpTransport(
+            host=self._host,
+            connect_timeout=self._settings.connect_timeout,
+            read_timeout=self._settings.read_timeout,
+            redact=self._redact,
+            transport=transport,
+            async_transport=async_transport,
+        )
+
+    @property
+    def clock_offset(self) -> float:
+        """Seconds the service's clock is ahead of ours, as learned from skew refusals."""
+        return self._clock.offset
+
+    # -- the request -----------------------------------------------------------------------
+
+    def _prepare(self, request: CodeRequest) -> _Call:
+        mode = _MODES.get(request.symbology)
+        if mode is None:
+            raise UnsupportedError(
+                f"{BACKEND} renders {', '.join(sorted(_MODES))}, not {request.symbology!r}"
+            )
+        if request.format != "png":
+            raise UnsupportedError(f"{BACKEND} writes png, not {request.format!r}")
+        content = request.content
+        if request.symbology == "ean13":
+            if not (content.isascii() and content.isdigit() and len(content) in (12, 13)):
+                raise InvalidContentError(f"EAN-13 needs 12 or 13 digits, not {content!r}")
+            content = content[:12]  # the service computes the check digit itself
+        width = request.width if request.width is not None else DEFAULT_WIDTH
+        params = {
+            "ci-process": "qrcode-generate",
+            "qrcode-content": content,
+            "mode": mode,
+            "width": str(width),
+        }
+        try:
+            query = "&".join(
+                f"{cos_quote(key)}={cos_quote(value)}" for key, value in params.items()
+            )
+        except UnicodeEncodeError:
+            raise InvalidContentError("content is not valid Unicode text") from None
+        url = self._base.copy_with(raw_path=f"/?{query}".encode("ascii"))
+        return _Call(params=params, url=url, width=width)
+
+    def _headers(self, call: _Call) -> dict[str, str]:
+        signed = {"host": self._host}
+        if self._settings.token is not None:
+            signed["x-cos-security-token"] = self._settings.token.reveal()
+        now = int(self._clock.now())
+        signature = authorization(
+            secret_id=self._settings.secret_id.reveal(),
+            secret_key=self._settings.secret_key.reveal(),
+            method="GET",
+            path="/",
+            params=call.params,
+            headers=signed,
+            start=now - SIGN_LEEWAY,
+            end=now + self._settings.sign_expire,
+        )
+        return {
+            **signed,
+            "authorization": signature,
+            "accept": "application/xml",
+            "accept-encoding": "identity",
+        }
+
+    def _should_resign(self, response: RawResponse) -> bool:
+        """Whether ``response`` is a clock-skew refusal that taught the clock something new."""
+        found = skew_server_time(response)
+        if found is None:
+            return False
+        server_time = parse_server_time(*found)
+        return server_time is not None and self._clock.correct(server_time, response.received_at)
+
+    def _result(self, call: _Call, response: RawResponse) -> Rendering:
+        error = error_for(response, self._redact, bucket=self._settings.bucket)
+        if error is not None:
+            raise error
+        return rendering_from(response, width=call.width, redact=self._redact)
+
+    # -- Backend API -----------------------------------------------------------------------
+
+    def render(self, request: CodeRequest) -> Rendering:
+        """Render ``request`` with one signed call (two after a clock-skew refusal)."""
+        call = self._prepare(request)
+        response = self._http.get(call.url, self._headers(call))
+        if self._should_resign(response):
+            response = self._http.get(call.url, self._headers(call))
+        return self._result(call, response)
+
+    async def arender(self, request: CodeRequest) -> Rendering:
+        """Async :meth:`render`, on the backend's own :class:`httpx.AsyncClient`."""
+        call = self._prepare(request)
+        response = await self._http.aget(call.url, self._headers(call))
+        if self._should_resign(response):
+            response = await self._http.aget(call.url, self._headers(call))
+        return self._result(call, response)
+
+    def close(self) -> None:
+        """Close the connection pools (prefer :meth:`aclose` after async use)."""
+        self._http.close()
+
+    async def aclose(self) -> None:
+        """Close both connection pools."""
+        await self._http.aclose()
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} backend {self.name!r} bucket {self._settings.bucket!r} "
+            f"at {self._settings.base_url}>"
+        )

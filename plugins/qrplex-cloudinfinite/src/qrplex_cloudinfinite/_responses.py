@@ -1,0 +1,338 @@
+"""Turning the service's untrusted answers into a :class:`~qrplex.Rendering` or an error.
+
+Everything in a response is treated as hostile: XML is parsed with defusedxml (no DTDs, no
+entities), base64 is decoded strictly, the image type is sniffed from its bytes and its size
+read from its own header, and any text quoted in an error message is flattened to one short
+printable line with the configured secrets blanked out.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import struct
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Final
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml  # type: ignore[import-untyped]  # no stubs installed
+import defusedxml.ElementTree  # type: ignore[import-untyped]
+
+from qrplex._model import Rendering
+from qrplex.errors import (
+    BackendAuthError,
+    BackendError,
+    BackendRejectedError,
+    BackendUnavailableError,
+    BadResponseError,
+)
+
+__all__ = [
+    "BACKEND",
+    "RawResponse",
+    "Redactor",
+    "error_for",
+    "image_size",
+    "rendering_from",
+    "skew_server_time",
+]
+
+BACKEND: Final = "cloudinfinite"
+REQUEST_ID_HEADER: Final = "x-cos-request-id"
+PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
+JPEG_SIGNATURE: Final = b"\xff\xd8\xff"
+
+AUTH_CODES: Final = frozenset(
+    {
+        "AccessDenied",
+        "ExpiredToken",
+        "InvalidAccessKeyId",
+        "InvalidToken",
+        "InvalidSecurityToken",
+        "RequestTimeTooSkewed",
+        "SignatureDoesNotMatch",
+        "TokenExpired",
+    }
+)
+"""Service codes that mean the credentials or the signature were refused."""
+
+UNAVAILABLE_CODES: Final = frozenset({"SlowDown", "ServiceUnavailable", "InternalError"})
+"""Service codes that mean "try again later", whatever the status."""
+
+_MAX_TEXT: Final = 300
+_UNPRINTABLE = re.compile(r"[^\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]+")
+_SPACES = re.compile(r"\s+")
+_WHITESPACE = re.compile(r"[ \t\r\n]+")
+
+
+class Redactor:
+    """Blanks secret values out of text and flattens it to one short printable line."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        # Longest first, so a secret that contains another is blanked whole.
+        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+
+    def __call__(self, text: str, limit: int = _MAX_TEXT) -> str:
+        """``text`` without secrets, control characters or line breaks, at most ``limit``
+        characters (an ellipsis marks a cut)."""
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        text = _SPACES.sub(" ", _UNPRINTABLE.sub(" ", text)).strip()
+        if len(text) > limit:
+            text = text[: limit - 1].rstrip() + "…"
+        for secret in self._secrets:  # a cut cannot reveal what was blanked, but be sure
+            text = text.replace(secret, "***")
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class RawResponse:
+    """An HTTP response read whole (within the size cap).
+
+    Attributes:
+        status: the HTTP status.
+        headers: the headers, lowercase names (the last value of a repeated header wins).
+        body: the body bytes.
+        received_at: local Unix time when the response headers arrived.
+    """
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    received_at: float
+
+    @property
+    def request_id(self) -> str | None:
+        """The ``x-cos-request-id`` header, if present and non-empty."""
+        value = self.headers.get(REQUEST_ID_HEADER, "").strip()
+        return value or None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceError:
+    """The fields of an ``<Error>`` document (all optional: the body may be anything)."""
+
+    code: str | None = None
+    message: str | None = None
+    request_id: str | None = None
+    server_time: str | None = None
+
+
+def _parse_xml(body: bytes) -> Element:
+    """Parse untrusted XML; raise ``ValueError`` for anything malformed or dangerous."""
+    try:
+        root: Element = defusedxml.ElementTree.fromstring(
+            body, forbid_dtd=True, forbid_entities=True, forbid_external=True
+        )
+    except (ParseError, defusedxml.DefusedXmlException, LookupError, ValueError) as exc:
+        raise ValueError(type(exc).__name__) from exc
+    return root
+
+
+def _child_text(root: Element, tag: str) -> str | None:
+    child = root.find(tag)
+    if child is None or child.text is None:
+        return None
+    return child.text.strip() or None
+
+
+def parse_service_error(body: bytes) -> ServiceError:
+    """Read an ``<Error>`` body; an unparseable or foreign body gives an empty result."""
+    try:
+        root = _parse_xml(body)
+    except ValueError:
+        return ServiceError()
+    if root.tag != "Error":
+        return ServiceError()
+    return ServiceError(
+        code=_child_text(root, "Code"),
+        message=_child_text(root, "Message"),
+        request_id=_child_text(root, "RequestId"),
+        server_time=_child_text(root, "ServerTime"),
+    )
+
+
+def skew_server_time(response: RawResponse) -> tuple[str | None, str | None] | None:
+    """For a clock-skew refusal (403 ``RequestTimeTooSkewed`` or ``AccessDenied`` /
+    ``Request has expired``), the service's time as ``(<ServerTime>, Date header)``;
+    ``None`` for any other response. Only answers that carry a request id count."""
+    if response.status != 403 or response.request_id is None:
+        return None
+    error = parse_service_error(response.body)
+    expired = error.code == "AccessDenied" and "expired" in (error.message or "").lower()
+    if error.code != "RequestTimeTooSkewed" and not expired:
+        return None
+    return error.server_time, response.headers.get("date")
+
+
+def _retry_after(headers: Mapping[str, str], now: float) -> float | None:
+    value = headers.get("retry-after", "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(min(int(value), 24 * 3600))
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, min(moment.timestamp() - now, 24 * 3600.0))
+
+
+def error_for(response: RawResponse, redact: Redactor, *, bucket: str) -> BackendError | None:
+    """The error a non-image response means, or ``None`` for a 200 that carries a request id
+    (whose body then still needs :func:`rendering_from`)."""
+    request_id = response.request_id
+    status = response.status
+    if request_id is None:
+        # Every real answer carries one; without it this is a proxy, portal or hijack.
+        return BackendUnavailableError(
+            f"answer without an {REQUEST_ID_HEADER} header: not from the service "
+            "(proxy, captive portal or network fault?)",
+            backend=BACKEND,
+            status=status,
+        )
+    request_id = redact(request_id, 128)
+    if status == 200:
+        return None
+    error = parse_service_error(response.body)
+    code = redact(error.code, 64) if error.code else None
+    message = redact(error.message) if error.message else f"HTTP {status} from the service"
+    if not message.endswith((".", "!", "?", "…")):
+        message += "."
+    retry_after = _retry_after(response.headers, response.received_at)
+    if status >= 500 or status == 429 or error.code in UNAVAILABLE_CODES:
+        return BackendUnavailableError(
+            message,
+            backend=BACKEND,
+            status=status,
+            code=code,
+            request_id=request_id,
+            retry_after=retry_after,
+        )
+    kind: type[BackendError]
+    if status in (401, 403) or error.code in AUTH_CODES:
+        kind = BackendAuthError
+    elif error.code == "NoSuchBucket" or (status == 404 and error.code is None):
+        kind = BackendRejectedError
+        message += f" Check the bucket ({bucket!r}, BucketName-APPID) and region settings."
+    elif 300 <= status < 400:
+        kind = BackendRejectedError
+        message += " The service redirected the request: check the region / endpoint settings."
+    elif 400 <= status < 500:
+        kind = BackendRejectedError
+    else:
+        kind = BadResponseError
+        message = f"unexpected HTTP status {status}: {message}"
+    return kind(message, backend=BACKEND, status=status, code=code, request_id=request_id)
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    """Width and height of a PNG; check the chunk structure and CRCs up to ``IEND``."""
+    position = len(PNG_SIGNATURE)
+    width: int | None = None
+    height: int | None = None
+    while True:
+        if position + 12 > len(data):
+            raise ValueError("PNG is truncated")
+        length, kind = struct.unpack_from(">I4s", data, position)
+        end = position + 8 + length
+        if end + 4 > len(data):
+            raise ValueError("PNG is truncated")
+        (crc,) = struct.unpack_from(">I", data, end)
+        if zlib.crc32(data[position + 4 : end]) != crc:
+            raise ValueError(f"PNG chunk {kind!r} has a bad CRC")
+        if width is None:
+            if kind != b"IHDR" or length != 13:
+                raise ValueError("PNG does not start with an IHDR chunk")
+            width, height = struct.unpack_from(">II", data, position + 8)
+        if kind == b"IEND":
+            break
+        position = end + 4
+    if width is None or height is None:  # pragma: no cover - IHDR comes first
+        raise ValueError("PNG has no IHDR chunk")
+    return width, height
+
+
+_SOF_MARKERS: Final = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+_STANDALONE: Final = frozenset(range(0xD0, 0xD8)) | {0x01}
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int]:
+    """Width and height from a JPEG's SOF segment; the data must end with EOI."""
+    if not data.endswith(b"\xff\xd9"):
+        raise ValueError("JPEG is truncated (no end-of-image marker)")
+    position = 2
+    while position + 4 <= len(data):
+        if data[position] != 0xFF:
+            raise ValueError("JPEG has a malformed segment")
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+            continue
+        if marker in _STANDALONE:
+            position += 2
+            continue
+        (length,) = struct.unpack_from(">H", data, position + 2)
+        if length < 2:
+            raise ValueError("JPEG has a malformed segment")
+        if marker in _SOF_MARKERS:
+            if length < 7 or position + 9 > len(data):
+                raise ValueError("JPEG has a truncated frame header")
+            height, width = struct.unpack_from(">HH", data, position + 5)
+            return width, height
+        if marker in (0xDA, 0xD9):
+            break
+        position += 2 + length
+    raise ValueError("JPEG has no frame header")
+
+
+def image_size(data: bytes) -> tuple[str, int, int]:
+    """``(media_type, width, height)`` of PNG or JPEG bytes, from their own headers.
+
+    Raises ``ValueError`` for anything else, or for a truncated or corrupt image.
+    """
+    if data.startswith(PNG_SIGNATURE):
+        media_type, (width, height) = "image/png", _png_size(data)
+    elif data.startswith(JPEG_SIGNATURE):
+        media_type, (width, height) = "image/jpeg", _jpeg_size(data)
+    else:
+        raise ValueError(f"not a PNG or JPEG image (starts with {data[:8]!r})")
+    if width <= 0 or height <= 0:
+        raise ValueError(f"image has an empty size {width}x{height}")
+    return media_type, width, height
+
+
+def rendering_from(response: RawResponse, *, width: int, redact: Redactor) -> Rendering:
+    """The image in a 200 answer, checked: ``<Response><ResultImage>base64</ResultImage>``,
+    a real PNG/JPEG, exactly ``width`` pixels wide. :class:`BadResponseError` otherwise."""
+    request_id = redact(response.request_id or "", 128) or None
+
+    def bad(problem: str) -> BadResponseError:
+        return BadResponseError(
+            problem, backend=BACKEND, status=response.status, request_id=request_id
+        )
+
+    try:
+        root = _parse_xml(response.body)
+    except ValueError as exc:
+        raise bad(f"the answer is not well-formed, safe XML ({exc})") from None
+    if root.tag != "Response":
+        raise bad(f"the answer is XML <{redact(root.tag, 40)}>, not <Response>")
+    encoded = _child_text(root, "ResultImage")
+    if encoded is None:
+        raise bad("the answer has no <ResultImage>")
+    try:
+        data = base64.b64decode(_WHITESPACE.sub("", encoded), validate=True)
+    except (binascii.Error, ValueError):
+        raise bad("<ResultImage> is not valid base64") from None
+    try:
+        media_type, real_width, real_height = image_size(data)
+    except ValueError as exc:
+        raise bad(f"<ResultImage> is not a usable image: {redact(str(exc), 120)}") from None
+    if real_width != width:
+        raise bad(f"the image is {real_width} px wide, not the {width} px requested")
+    return Rendering(data=data, media_type=media_type, width=real_width, height=real_height)

@@ -1,0 +1,239 @@
+"""HTTP for the backend: pooled httpx clients, bounded reads, transport errors mapped.
+
+One :class:`httpx.Client` and one :class:`httpx.AsyncClient` per backend instance, created on
+first use, with keep-alive, the configured timeouts and **no retries** (the routing layer
+owns retries and fallback). Bodies are streamed and refused past :data:`MAX_BODY` bytes
+without reading the rest. Every network-level failure becomes a
+:class:`~qrplex.errors.BackendUnavailableError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from typing import Final
+
+import httpx
+
+from qrplex.errors import BackendError, BackendUnavailableError, BadResponseError
+
+from ._responses import BACKEND, REQUEST_ID_HEADER, RawResponse
+
+__all__ = ["MAX_BODY", "HttpTransport"]
+
+MAX_BODY: Final = 20 * 1024 * 1024
+"""Largest response body read, in bytes (a base64 image of 10000 px is far smaller)."""
+
+USER_AGENT: Final = "qrplex-cloudinfinite/0.1"
+
+logger = logging.getLogger("qrplex_cloudinfinite")
+
+Redact = Callable[[str, int], str]
+
+
+def _describe(exc: httpx.HTTPError) -> str:
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "timed out connecting"
+    if isinstance(exc, httpx.ReadTimeout):
+        return "timed out waiting for the answer"
+    if isinstance(exc, httpx.WriteTimeout):
+        return "timed out sending the request"
+    if isinstance(exc, httpx.PoolTimeout):
+        return "timed out waiting for a free connection"
+    if isinstance(exc, httpx.ConnectError):
+        return "could not connect"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "the connection broke mid-answer"
+    if isinstance(exc, httpx.ReadError | httpx.WriteError):
+        return "the connection failed"
+    return "network error"
+
+
+class HttpTransport:
+    """GETs through lazily created, pooled sync and async httpx clients.
+
+    Args:
+        host: ``host[:port]`` of the service, for messages.
+        connect_timeout: seconds to connect.
+        read_timeout: seconds for each read, write and pool wait.
+        redact: flattens and blanks secrets out of text quoted in messages.
+        transport: an httpx transport for the sync client (tests); default a pooled
+            :class:`httpx.HTTPTransport` with ``retries=0``.
+        async_transport: the same for the async client.
+        max_body: refuse bodies larger than this many bytes.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str,
+        connect_timeout: float,
+        read_timeout: float,
+        redact: Redact,
+        transport: httpx.BaseTransport | None = None,
+        async_transport: httpx.AsyncBaseTransport | None = None,
+        max_body: int = MAX_BODY,
+    ) -> None:
+        self._host = host
+        self._timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
+        self._redact = redact
+        self._transport = transport
+        self._async_transport = async_transport
+        self._max_body = max_body
+        self._lock = threading.Lock()
+        self._client: httpx.Client | None = None
+        self._async_client: httpx.AsyncClient | None = None
+        self._closing: set[asyncio.Task[None]] = set()
+
+    # -- clients ---------------------------------------------------------------------------
+
+    def client(self) -> httpx.Client:
+        """The sync client, created on first use."""
+        with self._lock:
+            if self._client is None:
+                transport = self._transport or httpx.HTTPTransport(retries=0)
+                self._client = httpx.Client(
+                    transport=transport,
+                    timeout=self._timeout,
+                    follow_redirects=False,
+                    headers={"User-Agent": USER_AGENT},
+                )
+            return self._client
+
+    def async_client(self) -> httpx.AsyncClient:
+        """The async client, created on first use (use it from one event loop)."""
+        with self._lock:
+            if self._async_client is None:
+                transport = self._async_transport or httpx.AsyncHTTPTransport(retries=0)
+                self._async_client = httpx.AsyncClient(
+                    transport=transport,
+                    timeout=self._timeout,
+                    follow_redirects=False,
+                    headers={"User-Agent": USER_AGENT},
+                )
+            return self._async_client
+
+    def close(self) -> None:
+        """Close the sync client, and the async one as well as can be done without awaiting
+        (prefer :meth:`aclose` after async use)."""
+        with self._lock:
+            client, async_client = self._client, self._async_client
+            self._client = self._async_client = None
+        if client is not None:
+            client.close()
+        if async_client is not None:
+            self._close_async_soon(async_client)
+
+    def _close_async_soon(self, async_client: httpx.AsyncClient) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is not None:
+            task = loop.create_task(async_client.aclose())
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+            return
+        try:
+            asyncio.run(async_client.aclose())
+        except (RuntimeError, OSError):  # pragma: no cover - its loop is gone; GC frees it
+            logger.debug("could not close the async client outside its event loop")
+
+    async def aclose(self) -> None:
+        """Close both clients."""
+        with self._lock:
+            client, async_client = self._client, self._async_client
+            self._client = self._async_client = None
+        if client is not None:
+            client.close()
+        if async_client is not None:
+            await async_client.aclose()
+
+    # -- requests --------------------------------------------------------------------------
+
+    def get(self, url: httpx.URL, headers: Mapping[str, str]) -> RawResponse:
+        """GET ``url``; the whole answer within the size cap, or a :class:`BackendError`."""
+        started = time.monotonic()
+        try:
+            with self.client().stream("GET", url, headers=dict(headers)) as response:
+                received_at = time.time()
+                self._check_length(response)
+                body = self._collect(response, response.iter_bytes())
+        except httpx.HTTPError as exc:
+            raise self._network_error(exc) from exc
+        return self._finish(response, body, received_at, started)
+
+    async def aget(self, url: httpx.URL, headers: Mapping[str, str]) -> RawResponse:
+        """Async :meth:`get`."""
+        started = time.monotonic()
+        try:
+            async with self.async_client().stream("GET", url, headers=dict(headers)) as response:
+                received_at = time.time()
+                self._check_length(response)
+                body = await self._acollect(response, response.aiter_bytes())
+        except httpx.HTTPError as exc:
+            raise self._network_error(exc) from exc
+        return self._finish(response, body, received_at, started)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _request_id(self, response: httpx.Response) -> str | None:
+        value = response.headers.get(REQUEST_ID_HEADER, "").strip()
+        return self._redact(value, 128) or None
+
+    def _too_large(self, response: httpx.Response) -> BackendError:
+        return BadResponseError(
+            f"the answer is larger than {self._max_body // (1024 * 1024)} MiB; not read",
+            backend=BACKEND,
+            status=response.status_code,
+            request_id=self._request_id(response),
+        )
+
+    def _check_length(self, response: httpx.Response) -> None:
+        declared = response.headers.get("content-length", "").strip()
+        if declared.isdigit() and int(declared) > self._max_body:
+            raise self._too_large(response)
+
+    def _collect(self, response: httpx.Response, chunks: Iterator[bytes]) -> bytes:
+        body = bytearray()
+        for chunk in chunks:
+            body += chunk
+            if len(body) > self._max_body:
+                raise self._too_large(response)
+        return bytes(body)
+
+    async def _acollect(self, response: httpx.Response, chunks: AsyncIterator[bytes]) -> bytes:
+        body = bytearray()
+        async for chunk in chunks:
+            body += chunk
+            if len(body) > self._max_body:
+                raise self._too_large(response)
+        return bytes(body)
+
+    def _network_error(self, exc: httpx.HTTPError) -> BackendError:
+        if isinstance(exc, httpx.DecodingError):
+            return BadResponseError("the answer's content encoding is corrupt", backend=BACKEND)
+        detail = self._redact(str(exc), 160)
+        suffix = f": {detail}" if detail else ""
+        return BackendUnavailableError(
+            f"{_describe(exc)} ({self._host}, {type(exc).__name__}){suffix}",
+            backend=BACKEND,
+        )
+
+    def _finish(
+        self, response: httpx.Response, body: bytes, received_at: float, started: float
+    ) -> RawResponse:
+        headers = {name.lower(): value for name, value in response.headers.items()}
+        logger.debug(
+            "cloudinfinite: HTTP %s, %d bytes, request id %s, %.3f s",
+            response.status_code,
+            len(body),
+            self._request_id(response),
+            time.monotonic() - started,
+        )
+        return RawResponse(
+            status=response.status_code, headers=headers, body=body, received_at=received_at
+        )

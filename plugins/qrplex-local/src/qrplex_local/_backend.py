@@ -1,0 +1,60 @@
+"""The ``local`` backend: QR codes with segno, barcodes with python-barcode, drawn in-process."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from qrplex._backend import Backend, Capabilities
+from qrplex._model import CodeRequest, Rendering
+from qrplex._symbologies import MEDIA_TYPES, SYMBOLOGIES
+from qrplex.errors import UnsupportedError
+
+from ._geometry import layout
+from ._matrix import LINEAR_SYMBOLOGIES, MATRIX_SYMBOLOGIES, build_matrix
+from ._raster import to_png, to_svg
+
+__all__ = ["LocalBackend"]
+
+
+class LocalBackend(Backend):
+    """Renders every request locally, with no network and no settings.
+
+    QR and Micro QR codes are encoded with segno, linear barcodes with python-barcode; the
+    image is drawn by this package (PNG without Pillow, or SVG) so that it is exactly the
+    width asked for, with at least the spec quiet zones. Linear barcodes carry no
+    human-readable text. See :mod:`qrplex_local._geometry` for the exact layout rules.
+    """
+
+    name: ClassVar[str] = "local"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        symbologies=MATRIX_SYMBOLOGIES | LINEAR_SYMBOLOGIES,
+        formats=frozenset({"png", "svg"}),
+        options=frozenset({"error", "height"}),
+        network=False,
+    )
+
+    def render(self, request: CodeRequest) -> Rendering:
+        """Render ``request`` as PNG or SVG.
+
+        Raises:
+            InvalidContentError: the content cannot be encoded exactly in the symbology.
+            InvalidOptionError: the width is too small for the symbol (the message gives the
+                minimum), or an option value is not valid.
+            UnsupportedError: the symbology or format is not one it serves.
+        """
+        if request.format not in self.capabilities.formats:
+            raise UnsupportedError(f"the local backend writes png or svg, not {request.format!r}")
+        matrix = build_matrix(request)
+        lay = layout(
+            SYMBOLOGIES[request.symbology],
+            matrix.width,
+            request.width,
+            request.options.get("height"),
+        )
+        data = to_png(matrix, lay) if request.format == "png" else to_svg(matrix, lay)
+        return Rendering(
+            data=data,
+            media_type=MEDIA_TYPES[request.format],
+            width=lay.width,
+            height=lay.height,
+        )

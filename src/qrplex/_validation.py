@@ -1,0 +1,451 @@
+"""The core's request validation: reject locally what no backend could serve.
+
+:func:`validate_request` runs before any backend, so no (paid) service is called for a
+request that can be rejected here. It checks the symbology, format, options, content and
+width, and returns a normalized :class:`~qrplex._model.CodeRequest`:
+
+* QR Code / Micro QR Code: ``options["error"]`` is always set, upper-cased (default ``"M"``),
+  and the content must fit the largest symbol at that level under the charset policy of
+  :mod:`qrplex._qr_capacity` (Latin-1 without ECI, else UTF-8 behind ECI 26; Micro QR:
+  Latin-1 only).
+* EAN-13, ISBN-13, EAN-8, UPC-A: the content gets its check digit (or it is verified).
+* Code 128: ISO-8859-1 only. Code 39: ``0-9 A-Z space - . $ / + %`` (no lowercase), no check
+  character added. ITF: an even number of digits.
+
+:func:`minimum_width` is the smallest pixel width allowed: one pixel per module plus the
+quiet zones of :data:`qrplex._symbologies.SYMBOLOGIES`. The module counts are those of
+:func:`symbol_modules`; for Code 128 that is the count of a simple greedy encodation (the
+one python-barcode uses: code set C for runs of 4 or more digits, else B, or A for control
+characters; characters 128-255 cost an extra FNC4), which is never below the optimum. For
+Code 39 and ITF the counts match python-barcode's drawing (Code 39: wide = 3 narrow, 16
+modules a character with its gap; ITF: narrow = 2 and wide = 5 modules).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+from qrplex._model import CodeRequest
+from qrplex._qr_capacity import (
+    MICRO_QR_LEVELS,
+    QR_LEVELS,
+    Mode,
+    QrSymbol,
+    Segment,
+    fit,
+    max_length,
+    plan_qr,
+    segment_for,
+)
+from qrplex._symbologies import SYMBOLOGIES, Symbology
+from qrplex.errors import InvalidContentError, InvalidOptionError
+
+__all__ = [
+    "MAX_HEIGHT",
+    "MAX_WIDTH",
+    "REQUEST_FORMATS",
+    "gtin_check_digit",
+    "minimum_width",
+    "symbol_modules",
+    "validate_request",
+]
+
+REQUEST_FORMATS: Final[tuple[str, ...]] = ("png", "svg")
+"""The formats a request may ask for (``jpeg`` is only ever returned by some services)."""
+
+MAX_WIDTH: Final[int] = 10_000
+"""The largest ``width`` accepted, in pixels."""
+
+MAX_HEIGHT: Final[int] = 10_000
+"""The largest ``height`` option accepted for linear barcodes, in pixels."""
+
+DEFAULT_ERROR_LEVEL: Final[str] = "M"
+
+_MODES: Final[tuple[Mode, ...]] = ("numeric", "alphanumeric", "byte")
+_MATRIX_OPTIONS: Final[tuple[str, ...]] = ("error",)
+_LINEAR_OPTIONS: Final[tuple[str, ...]] = ("height",)
+_ASCII_DIGITS: Final[frozenset[str]] = frozenset("0123456789")
+_CODE39_CHARS: Final[frozenset[str]] = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-. $/+%")
+_GTIN_MODULES: Final[dict[str, int]] = {"ean13": 95, "isbn13": 95, "ean8": 67, "upca": 95}
+# Digits without / with the check digit.
+_GTIN_LENGTHS: Final[dict[str, int]] = {"ean13": 13, "isbn13": 13, "ean8": 8, "upca": 12}
+
+
+def validate_request(
+    content: object,
+    *,
+    symbology: str,
+    format: str,
+    width: int | None,
+    options: Mapping[str, Any],
+) -> CodeRequest:
+    """Check a request and return it normalized, or raise before any backend is involved.
+
+    Args:
+        content: the text to encode.
+        symbology: a name from :data:`~qrplex._symbologies.SYMBOLOGIES`.
+        format: ``"png"`` or ``"svg"``.
+        width: exact pixel width, or None for the backend's default; at least
+            :func:`minimum_width` and at most :data:`MAX_WIDTH`.
+        options: ``error`` (QR Code, Micro QR Code) or ``height`` (linear barcodes).
+
+    Returns:
+        The normalized request (check digits added, error level set, ...).
+
+    Raises:
+        InvalidOptionError: unknown symbology, format or option; bad option value or width.
+        InvalidContentError: content the symbology cannot carry.
+    """
+    spec = _check_symbology(symbology)
+    _check_format(format)
+    _check_width_value(width)
+    normalized_options = _check_options(spec, options)
+    text = _check_content(content, spec, normalized_options)
+    request = CodeRequest(text, spec.name, format, None, normalized_options)
+    if width is not None:
+        _check_minimum_width(width, request)
+    return CodeRequest(text, spec.name, format, width, normalized_options)
+
+
+def symbol_modules(request: CodeRequest) -> int | None:
+    """Width of the symbol itself in modules, without quiet zones; None if not computable.
+
+    For QR Code and Micro QR Code that is the side of the smallest version holding the
+    content at ``options["error"]`` (default ``"M"``); for Code 128 the greedy count described
+    in the module docstring. The request is expected to be validated.
+    """
+    name = request.symbology
+    content = request.content
+    if name in ("qr", "microqr"):
+        symbol = _qr_symbol(request)
+        return None if symbol is None else symbol.modules
+    if name in _GTIN_MODULES:
+        return _GTIN_MODULES[name]
+    if not content:
+        return None
+    if name == "code128":
+        if any(ord(char) > 255 for char in content):
+            return None
+        return 11 * _code128_symbol_count(content) + 13
+    if name == "code39":
+        return 16 * (len(content) + 2) - 1
+    if name == "itf":
+        return 17 + 16 * len(content)
+    return None
+
+
+def minimum_width(request: CodeRequest) -> int | None:
+    """Smallest allowed pixel width: one pixel a module plus the quiet zones on both sides.
+
+    None when the symbol's size cannot be computed (unknown symbology, invalid content).
+    """
+    modules = symbol_modules(request)
+    spec = SYMBOLOGIES.get(request.symbology)
+    if modules is None or spec is None:
+        return None
+    if spec.dimension == 2:
+        return modules + 2 * spec.quiet_left
+    return modules + spec.quiet_left + spec.quiet_right
+
+
+# --- symbology, format, width, options --------------------------------------------------
+
+
+def _check_symbology(symbology: object) -> Symbology:
+    if isinstance(symbology, str) and symbology in SYMBOLOGIES:
+        return SYMBOLOGIES[symbology]
+    raise InvalidOptionError(
+        f"unknown symbology {symbology!r}: use one of {', '.join(SYMBOLOGIES)}"
+    )
+
+
+def _check_format(format: object) -> None:
+    if not (isinstance(format, str) and format in REQUEST_FORMATS):
+        raise InvalidOptionError(
+            f"unknown format {format!r}: use one of {', '.join(REQUEST_FORMATS)}"
+        )
+
+
+def _check_pixels(name: str, value: object, maximum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidOptionError(
+            f"{name} must be an integer number of pixels, not {type(value).__name__} {value!r}"
+        )
+    if value < 1:
+        raise InvalidOptionError(f"{name} {value} is not positive: use 1 to {maximum} px")
+    if value > maximum:
+        raise InvalidOptionError(f"{name} {value} is too large: the maximum is {maximum} px")
+
+
+def _check_width_value(width: object) -> None:
+    if width is not None:
+        _check_pixels("width", width, MAX_WIDTH)
+
+
+def _check_minimum_width(width: int, request: CodeRequest) -> None:
+    minimum = minimum_width(request)
+    if minimum is None or width >= minimum:
+        return
+    spec = SYMBOLOGIES[request.symbology]
+    modules = symbol_modules(request)
+    if spec.quiet_left == spec.quiet_right:
+        quiet = f"{spec.quiet_left}-module quiet zones"
+    else:
+        quiet = f"quiet zones of {spec.quiet_left} and {spec.quiet_right} modules"
+    symbol = _qr_symbol(request)
+    version = "" if symbol is None else f"version {symbol.name}, "
+    raise InvalidOptionError(
+        f"width {width} is too small for this {spec.title} ({version}{modules} modules + "
+        f"{quiet}): the minimum is {minimum} px"
+    )
+
+
+def _check_options(spec: Symbology, options: object) -> dict[str, Any]:
+    if not isinstance(options, Mapping):
+        raise InvalidOptionError(
+            f"options must be a mapping of option names to values, not {type(options).__name__}"
+        )
+    allowed = _MATRIX_OPTIONS if spec.dimension == 2 else _LINEAR_OPTIONS
+    for name in options:
+        if name not in allowed:
+            raise InvalidOptionError(
+                f"unknown option {name!r} for {spec.title}; allowed options: "
+                f"{', '.join(map(repr, allowed))}"
+            )
+    normalized = dict(options)
+    if spec.dimension == 2:
+        normalized["error"] = _check_error_level(spec, options.get("error", DEFAULT_ERROR_LEVEL))
+    elif "height" in normalized:
+        _check_pixels("height", normalized["height"], MAX_HEIGHT)
+    return normalized
+
+
+def _check_error_level(spec: Symbology, value: object) -> str:
+    levels = MICRO_QR_LEVELS if spec.name == "microqr" else QR_LEVELS
+    if isinstance(value, str) and value.upper() in levels:
+        return value.upper()
+    raise InvalidOptionError(
+        f"error level {value!r} is not valid for a {spec.title}: use one of "
+        f"{', '.join(levels)} (case-insensitive)"
+    )
+
+
+# --- content ------------------------------------------------------------------------------
+
+
+def _check_content(content: object, spec: Symbology, options: Mapping[str, Any]) -> str:
+    if not isinstance(content, str):
+        raise InvalidContentError(
+            f"content must be a str, not {type(content).__name__}: pass the text to encode "
+            f"as {spec.title} (decode bytes first)"
+        )
+    if not content:
+        raise InvalidContentError(
+            f"content is empty: pass at least one character to encode as {spec.title}"
+        )
+    return _CONTENT_CHECKS[spec.name](content, spec, options)
+
+
+def _qr_content(content: str, spec: Symbology, options: Mapping[str, Any]) -> str:
+    micro = spec.name == "microqr"
+    level = options["error"]
+    try:
+        segment = segment_for(content)
+    except UnicodeEncodeError as error:
+        position = error.start
+        raise InvalidContentError(
+            f"content has a lone surrogate U+{ord(content[position]):04X} at index "
+            f"{position}, which cannot be encoded as UTF-8: pass valid Unicode text"
+        ) from None
+    if micro and segment.eci:
+        index, char = next((i, c) for i, c in enumerate(content) if ord(c) > 255)
+        raise InvalidContentError(
+            f"a Micro QR Code carries only ISO-8859-1 (Latin-1) text, and {char!r} "
+            f"(U+{ord(char):04X}) at index {index} is not in it: use symbology 'qr', which "
+            f"encodes other text as UTF-8"
+        )
+    if fit(segment, level, micro=micro) is None:
+        raise InvalidContentError(_over_capacity_message(segment, spec, level, micro=micro))
+    return content
+
+
+def _over_capacity_message(segment: Segment, spec: Symbology, level: str, *, micro: bool) -> str:
+    needs_how, holds_how = (" (UTF-8 with ECI)", " of UTF-8 with ECI") if segment.eci else ("", "")
+    limit = max_length(segment.mode, level, micro=micro, eci=segment.eci)
+    others: list[str] = []
+    for mode in _MODES:
+        if mode != segment.mode or (segment.eci and mode == "byte"):
+            unit = "Latin-1 bytes" if mode == "byte" else Segment(mode, 0).unit
+            others.append(f"{mode} {max_length(mode, level, micro=micro)} {unit}")
+    return (
+        f"content needs {segment.length} {segment.unit} in {segment.mode} mode{needs_how}; "
+        f"a {spec.title} at error correction level {level} holds at most {limit} "
+        f"{segment.unit}{holds_how} ({', '.join(others)})"
+    )
+
+
+def _first_not_in(content: str, allowed: frozenset[str]) -> tuple[int, str] | None:
+    return next(((i, c) for i, c in enumerate(content) if c not in allowed), None)
+
+
+def _describe(char: str) -> str:
+    return f"{char!r} (U+{ord(char):04X})"
+
+
+def _gtin_content(content: str, spec: Symbology, options: Mapping[str, Any]) -> str:
+    full = _GTIN_LENGTHS[spec.name]
+    bad = _first_not_in(content, _ASCII_DIGITS)
+    if bad is not None:
+        raise InvalidContentError(
+            f"{spec.title} takes digits 0-9 only, and {_describe(bad[1])} at index {bad[0]} is "
+            f"not one: pass {full - 1} digits, or {full} with the check digit"
+        )
+    if len(content) not in (full - 1, full):
+        raise InvalidContentError(
+            f"{spec.title} takes {full - 1} digits (the check digit is added) or {full} "
+            f"digits (with the check digit), not {len(content)}"
+        )
+    if spec.name == "isbn13" and content[:3] not in ("978", "979"):
+        raise InvalidContentError(
+            f"an ISBN-13 starts with 978 or 979, not {content[:3]}: use symbology 'ean13' "
+            f"for other EAN-13 codes"
+        )
+    expected = gtin_check_digit(content[: full - 1])
+    if len(content) == full - 1:
+        return content + expected
+    if content[-1] != expected:
+        raise InvalidContentError(
+            f"{spec.title} {content} has check digit {content[-1]}, but the check digit of "
+            f"{content[:-1]} is {expected}: pass {content[:-1]}{expected}, or the first "
+            f"{full - 1} digits alone to have it added"
+        )
+    return content
+
+
+def gtin_check_digit(digits: str) -> str:
+    """The GS1 check digit of ``digits`` (EAN-13, EAN-8, UPC-A without their check digit)."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
+    return str(-total % 10)
+
+
+def _code128_content(content: str, spec: Symbology, options: Mapping[str, Any]) -> str:
+    for index, char in enumerate(content):
+        if ord(char) > 255:
+            raise InvalidContentError(
+                f"Code 128 carries only ISO-8859-1 (Latin-1) characters, and "
+                f"{_describe(char)} at index {index} is not one: use symbology 'qr' for "
+                f"other text"
+            )
+    return content
+
+
+def _code39_content(content: str, spec: Symbology, options: Mapping[str, Any]) -> str:
+    bad = _first_not_in(content, _CODE39_CHARS)
+    if bad is None:
+        return content
+    index, char = bad
+    if char.upper() in _CODE39_CHARS:
+        raise InvalidContentError(
+            f"lowercase is not allowed in Code 39 ({char!r} at index {index}): pass it in "
+            f"uppercase, or use symbology 'code128' to keep the case"
+        )
+    raise InvalidContentError(
+        f"Code 39 carries only 0-9, A-Z, space and - . $ / + %, and {_describe(char)} at "
+        f"index {index} is not one of them: use symbology 'code128' for other text"
+    )
+
+
+def _itf_content(content: str, spec: Symbology, options: Mapping[str, Any]) -> str:
+    bad = _first_not_in(content, _ASCII_DIGITS)
+    if bad is not None:
+        raise InvalidContentError(
+            f"Interleaved 2 of 5 carries digits 0-9 only, and {_describe(bad[1])} at index "
+            f"{bad[0]} is not one: use symbology 'code128' for other text"
+        )
+    if len(content) % 2:
+        raise InvalidContentError(
+            f"Interleaved 2 of 5 encodes digit pairs, so it needs an even number of digits, "
+            f"not {len(content)}: add a leading 0 ('0{content}')"
+        )
+    return content
+
+
+_CONTENT_CHECKS: Final[dict[str, Callable[[str, Symbology, Mapping[str, Any]], str]]] = {
+    "qr": _qr_content,
+    "microqr": _qr_content,
+    "ean13": _gtin_content,
+    "isbn13": _gtin_content,
+    "ean8": _gtin_content,
+    "upca": _gtin_content,
+    "code128": _code128_content,
+    "code39": _code39_content,
+    "itf": _itf_content,
+}
+
+
+# --- module counts ------------------------------------------------------------------------
+
+
+def _qr_symbol(request: CodeRequest) -> QrSymbol | None:
+    if request.symbology not in ("qr", "microqr"):
+        return None
+    level = request.options.get("error", DEFAULT_ERROR_LEVEL)
+    if not isinstance(level, str):
+        return None
+    micro = request.symbology == "microqr"
+    if level.upper() not in (MICRO_QR_LEVELS if micro else QR_LEVELS):
+        return None
+    return plan_qr(request.content, level.upper(), micro=micro)
+
+
+def _code128_symbol_count(content: str) -> int:
+    """Symbol characters (start, data, code set changes, FNC4, check) of a greedy encodation.
+
+    Mirrors python-barcode: start in code set C; leave C at a non-digit (for B, or A if the
+    character is a control character), emitting a pending odd digit in the new set; from A or
+    B switch to C when 4 or more digits follow; switch between A and B when a character needs
+    it. A first switch merges into the start character. Characters 128-255 are FNC4 plus the
+    character 128 lower.
+    """
+    symbols: list[str] = ["start"]
+    code_set = "C"
+    pending_digit = False
+    for index, char in enumerate(content):
+        digit = char in _ASCII_DIGITS
+        base = ord(char) % 128
+        in_a, in_b = base < 96, base >= 32
+        if code_set == "C" and not digit:
+            code_set = "B" if in_b else "A"
+            symbols.append("switch")
+            if pending_digit:
+                symbols.append("data")
+                pending_digit = False
+        elif code_set != "C" and _leading_digits(content, index) >= 4:
+            code_set = "C"
+            symbols.append("switch")
+        elif (code_set == "B" and not in_b) or (code_set == "A" and not in_a):
+            code_set = "A" if code_set == "B" else "B"
+            symbols.append("switch")
+        if code_set == "C":
+            if pending_digit:
+                symbols.append("data")
+            pending_digit = not pending_digit
+            continue
+        if ord(char) > 127:
+            symbols.append("fnc4")
+        symbols.append("data")
+    if pending_digit:
+        symbols += ["switch", "data"]
+    if len(symbols) > 1 and symbols[1] == "switch":
+        del symbols[1]
+    return len(symbols) + 1  # + check character
+
+
+def _leading_digits(content: str, start: int) -> int:
+    count = 0
+    for char in content[start : start + 4]:
+        if char not in _ASCII_DIGITS:
+            break
+        count += 1
+    return count

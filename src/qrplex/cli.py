@@ -1,0 +1,249 @@
+"""The ``qrplex`` command line: ``make``, ``backends``, ``config`` and plugins' commands.
+
+Errors print one line on stderr (``qrplex: error: ...``) and exit non-zero, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ._symbologies import FORMATS, SYMBOLOGIES
+from .errors import QrplexError
+
+if TYPE_CHECKING:
+    from ._client import Client
+    from ._registry import Registry
+
+__all__ = ["main"]
+
+EXIT_USAGE = 2
+EXIT_ERROR = 1
+
+
+def _fail(message: str, status: int = EXIT_ERROR) -> int:
+    print(f"qrplex: error: {message}", file=sys.stderr)
+    return status
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of pixels") from None
+    return value
+
+
+def _option(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE")
+    return key.strip(), value.strip()
+
+
+def _client(args: argparse.Namespace) -> Client:
+    from ._client import Client
+
+    return Client()
+
+
+# -- make -------------------------------------------------------------------------------
+
+
+def _add_make(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("content", help="the text or URL to encode")
+    parser.add_argument(
+        "-o", "--output", metavar="FILE", help="write the image here ('-' for stdout)"
+    )
+    parser.add_argument(
+        "-s",
+        "--symbology",
+        default="qr",
+        metavar="S",
+        help=f"one of: {', '.join(SYMBOLOGIES)} (default: qr)",
+    )
+    parser.add_argument(
+        "-f",
+        "--format",
+        metavar="F",
+        help=f"one of: {', '.join(f for f in FORMATS if f != 'jpeg')} "
+        "(default: from the file extension, else png)",
+    )
+    parser.add_argument(
+        "-w", "--width", type=_positive_int, metavar="N", help="exact image width in pixels"
+    )
+    parser.add_argument(
+        "-b", "--backend", metavar="B", help="use only this backend (default: from config)"
+    )
+    parser.add_argument(
+        "--error", metavar="LEVEL", help="QR error correction level: L, M (default), Q, H"
+    )
+    parser.add_argument("--height", type=_positive_int, metavar="N", help="barcode height in px")
+
+
+def _format_for(args: argparse.Namespace) -> str:
+    if args.format:
+        return str(args.format).lower()
+    if args.output and args.output != "-":
+        extension = os.path.splitext(args.output)[1].lower().lstrip(".")
+        if extension in {"png", "svg"}:
+            return extension
+    return "png"
+
+
+def _run_make(args: argparse.Namespace) -> int:
+    options: dict[str, Any] = {}
+    if args.error is not None:
+        options["error"] = args.error
+    if args.height is not None:
+        options["height"] = args.height
+    draw = args.output is None and sys.stdout.isatty()
+    with _client(args) as client:
+        image = client.generate(
+            args.content,
+            symbology=args.symbology,
+            format=_format_for(args),
+            width=args.width,
+            backend=args.backend,
+            **options,
+        )
+    for attempt in image.attempts:
+        print(f"qrplex: {attempt.backend} failed ({attempt.message}); used {image.backend}",
+              file=sys.stderr)
+    if draw:
+        from ._terminal import draw_in_terminal
+
+        sys.stdout.write(draw_in_terminal(image))
+        return 0
+    if args.output in (None, "-"):
+        sys.stdout.buffer.write(image.data)
+        sys.stdout.buffer.flush()
+        return 0
+    image.save(args.output)
+    print(
+        f"wrote {args.output} ({image.symbology}, {image.width}x{image.height} px, "
+        f"{image.media_type}, backend {image.backend})",
+        file=sys.stderr,
+    )
+    return 0
+
+
+# -- backends ---------------------------------------------------------------------------
+
+
+def _add_backends(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _run_backends(args: argparse.Namespace) -> int:
+    from ._registry import default_registry
+
+    infos = default_registry().infos()
+    if args.json:
+        print(json.dumps([info.as_dict() for info in infos], indent=2))
+        return 0
+    for info in infos:
+        origin = f"{info.distribution or info.plugin} {info.version or ''}".strip()
+        if info.capabilities is None or not info.ok:
+            print(f"{info.name:<16} {origin:<28} broken: {info.error}")
+            continue
+        caps = info.capabilities
+        print(f"{info.name:<16} {origin:<28} ok")
+        print(f"  symbologies: {', '.join(sorted(caps.symbologies))}")
+        print(f"  formats:     {', '.join(sorted(caps.formats))}")
+        print(f"  options:     {', '.join(sorted(caps.options)) or '-'}")
+    return 0
+
+
+# -- config -----------------------------------------------------------------------------
+
+
+def _run_config(args: argparse.Namespace) -> int:
+    from ._config import REDACTED
+
+    client = _client(args)
+    config = client.config
+    print(f"chain: {' -> '.join(client.chain)}")
+    for key, sourced in config.values.items():
+        value = sourced.value
+        shown = ", ".join(value) if isinstance(value, tuple) else value
+        print(f"{key} = {shown!s}    ({sourced.source})")
+    registry = client.registry
+    for name in registry.names():
+        settings = registry.get(name).settings
+        if not settings:
+            continue
+        print(f"[backends.{name}]")
+        secret = {s.name for s in settings if s.secret}
+        for key, sourced in config.backend_settings(name, settings).items():
+            if sourced.value is None:
+                shown = "(not set)"
+            elif key in secret:
+                shown = REDACTED
+            else:
+                shown = str(sourced.value)
+            print(f"  {key} = {shown}    ({sourced.source})")
+    return 0
+
+
+# -- main -------------------------------------------------------------------------------
+
+
+def _parser(registry: Registry | None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qrplex", description="Generate QR codes and barcodes through pluggable backends."
+    )
+    parser.add_argument("--version", action="version", version=f"qrplex {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    make = sub.add_parser("make", help="generate a code")
+    _add_make(make)
+    make.set_defaults(run=_run_make)
+    listing = sub.add_parser("backends", help="list backends, their capabilities and status")
+    _add_backends(listing)
+    listing.set_defaults(run=_run_backends)
+    config = sub.add_parser("config", help="show every resolved setting and its source")
+    config.set_defaults(run=_run_config)
+    if registry is not None:
+        for command in registry.commands().values():
+            extra = sub.add_parser(command.name, help=command.help)
+            command.add_arguments(extra)
+            extra.set_defaults(run=command.run)
+    return parser
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    builtin = {"make", "backends", "config", "-h", "--help", "--version"}
+    try:
+        # Plugins' commands need the registry; the built-in ones load it only when used.
+        registry = None
+        if not arguments or arguments[0] not in builtin:
+            from ._registry import default_registry
+
+            registry = default_registry()
+        args = _parser(registry).parse_args(arguments)
+        status: int = args.run(args)
+        return status
+    except QrplexError as error:
+        return _fail(str(error))
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_ERROR
+    except OSError as error:
+        return _fail(f"{error.filename or ''}: {error.strerror}".lstrip(": "))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

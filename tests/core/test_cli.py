@@ -1,0 +1,98 @@
+"""The ``qrplex`` command: make, backends, config; one-line errors, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qrplex.cli import main
+from qrplex.testing import decode
+
+QRPLEX = str(Path(sys.executable).with_name("qrplex"))
+
+
+def test_make_writes_a_png_that_decodes(isolated_environment: Path, capsys) -> None:
+    assert main(["make", "https://example.com", "-o", "qr.png"]) == 0
+    data = (isolated_environment / "qr.png").read_bytes()
+    assert decode(data) == "https://example.com"
+    assert "backend local" in capsys.readouterr().err
+
+
+def test_make_takes_the_format_from_the_extension(isolated_environment: Path) -> None:
+    assert main(["make", "hi", "-o", "hi.svg", "--width", "200"]) == 0
+    assert b'width="200"' in (isolated_environment / "hi.svg").read_bytes()
+
+
+def test_make_barcode_with_width(isolated_environment: Path) -> None:
+    assert main(["make", "590123412345", "-s", "ean13", "-w", "300", "-o", "ean.png"]) == 0
+    assert decode((isolated_environment / "ean.png").read_bytes()) == "5901234123457"
+
+
+def test_make_writes_bytes_when_stdout_is_not_a_terminal() -> None:
+    out = subprocess.run([QRPLEX, "make", "piped"], capture_output=True, check=True)
+    assert out.stdout.startswith(b"\x89PNG")
+    assert decode(out.stdout) == "piped"
+
+
+def test_make_draws_in_a_terminal(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert main(["make", "terminal"]) == 0
+    drawing = capsys.readouterr().out
+    assert "█" in drawing or "▀" in drawing or "▄" in drawing
+    assert len(drawing.splitlines()) >= 10
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["make", "59012341234", "-s", "ean13", "-o", "x.png"], "12"),
+        (["make", "x", "-s", "aztec", "-o", "x.png"], "qr, microqr"),
+        (["make", "x", "-w", "5", "-o", "x.png"], "minimum"),
+        (["make", "x", "-b", "nope", "-o", "x.png"], "installed backends: cloudinfinite, local"),
+        (["make", "x", "-f", "gif", "-o", "x.png"], "png, svg"),
+    ],
+)
+def test_errors_are_one_line_without_traceback(argv: list[str], message: str) -> None:
+    out = subprocess.run([QRPLEX, *argv], capture_output=True, text=True)
+    assert out.returncode == 1
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert lines[0].startswith("qrplex: error: ")
+    assert message in lines[0]
+    assert "Traceback" not in out.stderr
+
+
+def test_backends_json_lists_local_with_capabilities(capsys) -> None:
+    assert main(["backends", "--json"]) == 0
+    listing = {entry["name"]: entry for entry in json.loads(capsys.readouterr().out)}
+    local = listing["local"]
+    assert local["status"] == "ok"
+    assert local["distribution"] == "qrplex-local"
+    assert {"qr", "microqr", "ean13", "code128"} <= set(local["capabilities"]["symbologies"])
+    assert set(local["capabilities"]["formats"]) == {"png", "svg"}
+
+
+def test_backends_table(capsys) -> None:
+    assert main(["backends"]) == 0
+    out = capsys.readouterr().out
+    assert "local" in out and "symbologies:" in out
+
+
+def test_config_shows_sources_and_redacts_secrets(
+    isolated_environment: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    (isolated_environment / "qrplex.toml").write_text(
+        'backend = "cloudinfinite"\n[backends.cloudinfinite]\nbucket = "b-1250000000"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("QRPLEX_CLOUDINFINITE_SECRET_KEY", "very-secret-value")
+    assert main(["config"]) == 0
+    out = capsys.readouterr().out
+    assert "very-secret-value" not in out
+    assert "secret_key = ********    (environment variable QRPLEX_CLOUDINFINITE_SECRET_KEY)" in out
+    assert "bucket = b-1250000000" in out and "qrplex.toml" in out
+    assert "chain: cloudinfinite -> local" in out

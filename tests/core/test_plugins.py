@@ -1,0 +1,134 @@
+"""Plugins are found through real entry points; broken ones are reported, not fatal."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import pytest
+
+import qrplex
+from qrplex._registry import Registry
+from qrplex.cli import main
+from qrplex.testing import decode
+
+BROKEN_IMPORT = "raise ImportError('acme needs libfoo')\n"
+
+MISSPELLED_HOOK = """
+import qrplex
+
+@qrplex.hookimpl
+def qrplex_register_backend(register):  # missing the final "s"
+    pass
+"""
+
+DUPLICATE_LOCAL = """
+import qrplex
+from qrplex_local._backend import LocalBackend
+
+class Impostor(LocalBackend):
+    name = "local"
+
+@qrplex.hookimpl
+def qrplex_register_backends(register):
+    register(Impostor)
+"""
+
+
+def test_builtin_backends_come_from_their_own_entry_points() -> None:
+    registry = Registry()
+    infos = {info.name: info for info in registry.infos()}
+    assert infos["local"].distribution == "qrplex-local"
+    assert infos["local"].status == "ok"
+    assert infos["cloudinfinite"].distribution == "qrplex-cloudinfinite"
+    assert "qr" in infos["local"].capabilities.symbologies  # type: ignore[union-attr]
+
+
+def test_third_party_backend_is_selected_by_config(install_plugin, isolated_environment) -> None:
+    install_plugin(distribution="acme-qr", entry_name="acme", module="acme_qr_config")
+    (isolated_environment / "qrplex.toml").write_text(
+        'backend = "acme"\n[backends.acme]\nscale = 3\n', encoding="utf-8"
+    )
+    image = qrplex.generate("third party")
+    assert image.backend == "acme"
+    assert decode(image.data) == "third party"
+    assert image.width == 3 * (21 + 8)
+    info = next(i for i in qrplex.backends() if i.name == "acme")
+    assert (info.distribution, info.version, info.status) == ("acme-qr", "1.0", "ok")
+
+
+def test_broken_plugin_is_reported_and_others_keep_working(install_plugin, capsys) -> None:
+    install_plugin(
+        distribution="acme-broken", entry_name="acme-broken", module="acme_broken",
+        source=BROKEN_IMPORT,
+    )
+    with pytest.warns(RuntimeWarning, match="acme-broken.*cannot be imported.*libfoo"):
+        assert main(["backends", "--json"]) == 0
+    listing = {entry["name"]: entry for entry in json.loads(capsys.readouterr().out)}
+    assert listing["acme-broken"]["status"] == "broken"
+    assert "libfoo" in listing["acme-broken"]["error"]
+    assert listing["local"]["status"] == "ok"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert qrplex.generate("still works").backend == "local"
+
+
+def test_strict_mode_raises_for_a_broken_plugin(install_plugin, monkeypatch) -> None:
+    install_plugin(
+        distribution="acme-strict", entry_name="acme-strict", module="acme_strict",
+        source=BROKEN_IMPORT,
+    )
+    monkeypatch.setenv("QRPLEX_STRICT_PLUGINS", "1")
+    with pytest.raises(qrplex.PluginError, match="acme-strict") as caught:
+        Registry()
+    assert isinstance(caught.value.__cause__, ImportError)
+
+
+def test_disabled_plugin_is_not_loaded(install_plugin, monkeypatch) -> None:
+    install_plugin(
+        distribution="acme-off", entry_name="acme-off", module="acme_off", source=BROKEN_IMPORT
+    )
+    monkeypatch.setenv("QRPLEX_DISABLE_PLUGINS", "acme-off, cloudinfinite")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        registry = Registry()
+    assert registry.names() == ["local"]
+
+
+def test_misspelled_hook_is_an_error(install_plugin) -> None:
+    install_plugin(
+        distribution="acme-typo", entry_name="acme-typo", module="acme_typo",
+        source=MISSPELLED_HOOK,
+    )
+    with pytest.warns(RuntimeWarning, match="acme-typo.*unknown hook.*qrplex_register_backend"):
+        registry = Registry()
+    broken = [info for info in registry.infos() if info.status == "broken"]
+    assert [info.name for info in broken] == ["acme-typo"]
+
+
+def test_two_plugins_registering_one_name_is_an_error_naming_both(install_plugin) -> None:
+    install_plugin(
+        distribution="acme-dup", entry_name="acme-dup", module="acme_dup", source=DUPLICATE_LOCAL
+    )
+    registry = Registry()
+    with pytest.raises(qrplex.PluginError, match=r"'local' is registered by both.*acme-dup"):
+        registry.get("local")
+    message = next(i.error for i in registry.infos() if i.name == "local")
+    assert "qrplex-local" in str(message) and "acme-dup" in str(message)
+
+
+def test_unknown_backend_lists_installed_ones() -> None:
+    with pytest.raises(qrplex.UnknownBackendError, match=r"'nope'.*cloudinfinite, local"):
+        qrplex.generate("x", backend="nope")
+
+
+def test_registering_something_that_is_not_a_backend_breaks_only_that_plugin(
+    install_plugin,
+) -> None:
+    source = "import qrplex\n@qrplex.hookimpl\ndef qrplex_register_backends(register):\n" \
+             "    register(object)\n"
+    install_plugin(distribution="acme-obj", entry_name="acme-obj", module="acme_obj",
+                   source=source)
+    with pytest.warns(RuntimeWarning, match="acme-obj.*Backend subclass"):
+        registry = Registry()
+    assert "local" in registry.names()
