@@ -17,7 +17,7 @@ def generate(
     content: str,
     *,
     symbology: str = "qr",
-    format: str = "png",  # noqa: A002 - the public name of the option
+    format: str = "png",
     width: int | None = None,
     backend: str | None = None,
     **options: Any,
@@ -44,7 +44,7 @@ async def agenerate(
     content: str,
     *,
     symbology: str = "qr",
-    format: str = "png",  # noqa: A002
+    format: str = "png",
     width: int | None = None,
     backend: str | None = None,
     **options: Any,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ._model import CodeRequest, Rendering
@@ -38,16 +38,17 @@ class Capabilities:
         in (such as the QR error level) do not make a request unsupported.
         """
         if request.symbology not in self.symbologies:
-            return f"symbology {request.symbology!r} (it has: {', '.join(sorted(self.symbologies))})"
+            served = ", ".join(sorted(self.symbologies))
+            return f"symbology {request.symbology!r} (it has: {served})"
         if request.format not in self.formats:
             return f"format {request.format!r} (it has: {', '.join(sorted(self.formats))})"
         extra = sorted(set(user_options) - self.options)
         if extra:
             honoured = ", ".join(sorted(self.options)) or "none"
             return f"option {extra[0]!r} (it honours: {honoured})"
-        if self.max_width is not None and request.width is not None:
-            if request.width > self.max_width:
-                return f"width {request.width} (its maximum is {self.max_width})"
+        too_wide = self.max_width is not None and (request.width or 0) > self.max_width
+        if too_wide:
+            return f"width {request.width} (its maximum is {self.max_width})"
         return None
 
     def as_dict(self) -> dict[str, Any]:

@@ -34,9 +34,7 @@ def check_rendering(rendering: Rendering, request: CodeRequest, backend: str) ->
         )
     expected = {"png": "image/png", "svg": "image/svg+xml"}.get(request.format)
     if actual != expected:
-        raise BadResponseError(
-            f"returned {actual} for a {request.format} request", backend=backend
-        )
+        raise BadResponseError(f"returned {actual} for a {request.format} request", backend=backend)
     if request.width is not None and rendering.width != request.width:
         raise BadResponseError(
             f"returned an image {rendering.width} px wide for a request of {request.width} px",

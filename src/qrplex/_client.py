@@ -126,7 +126,7 @@ class Client:
         content: str,
         *,
         symbology: str = "qr",
-        format: str = "png",  # noqa: A002 - the public name of the option
+        format: str = "png",
         width: int | None = None,
         backend: str | None = None,
         **options: Any,
@@ -175,7 +175,7 @@ class Client:
         content: str,
         *,
         symbology: str = "qr",
-        format: str = "png",  # noqa: A002
+        format: str = "png",
         width: int | None = None,
         backend: str | None = None,
         **options: Any,
@@ -233,9 +233,7 @@ class Client:
     @staticmethod
     def _crash(error: Exception, backend: object) -> BadResponseError:
         name = backend if isinstance(backend, str) else getattr(backend, "name", "?")
-        return BadResponseError(
-            f"crashed with {type(error).__name__}: {error}", backend=str(name)
-        )
+        return BadResponseError(f"crashed with {type(error).__name__}: {error}", backend=str(name))
 
     def _finish(
         self, rendering: Rendering, request: CodeRequest, name: str, attempts: list[Attempt]

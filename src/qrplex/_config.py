@@ -64,7 +64,7 @@ def _as_names(value: object, where: str, key: str) -> tuple[str, ...]:
         return tuple(part.strip() for part in value.split(",") if part.strip())
     if isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
         return tuple(v.strip() for v in value if v.strip())
-    raise ConfigError(f"{where}: {key!r} must be a list of backend names, e.g. [\"local\"]")
+    raise ConfigError(f'{where}: {key!r} must be a list of backend names, e.g. ["local"]')
 
 
 def _as_bool(value: object, where: str, key: str) -> bool:
@@ -223,7 +223,7 @@ def load_config(
     *,
     environ: Mapping[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
-    user_file: str | os.PathLike[str] | None | bool = True,
+    user_file: str | os.PathLike[str] | bool | None = True,
 ) -> ResolvedConfig:
     """Resolve configuration from every source (see the module docstring for the order).
 
@@ -242,7 +242,9 @@ def load_config(
     """
     env = os.environ if environ is None else environ
     base = Path.cwd() if cwd is None else Path(cwd)
-    user_path = user_config_path() if user_file is True else (Path(user_file) if user_file else None)
+    user_path = user_config_path() if user_file is True else None
+    if user_file and user_file is not True:
+        user_path = Path(user_file)
     given = {k: v for k, v in (explicit or {}).items() if v is not None}
     explicit_layer = _check_layer(_Layer("argument", given))
     files = _file_layers(env, base, user_path)

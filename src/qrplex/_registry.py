@@ -8,6 +8,7 @@ keep working. ``QRPLEX_STRICT_PLUGINS=1`` re-raises instead, for plugin authors;
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import warnings
@@ -142,7 +143,7 @@ class Registry:
         hooks = self._manager.hook
         for impl in hooks.qrplex_register_backends.get_hookimpls():
             origin = self._origins[impl.plugin_name]
-            self._call(impl.function, origin, lambda cls, o=origin: self._add_backend(cls, o))
+            self._call(impl.function, origin, functools.partial(self._add_backend, origin=origin))
         for impl in hooks.qrplex_register_commands.get_hookimpls():
             origin = self._origins[impl.plugin_name]
             self._call(impl.function, origin, self._add_command)

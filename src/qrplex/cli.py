@@ -89,7 +89,7 @@ def _format_for(args: argparse.Namespace) -> str:
     if args.format:
         return str(args.format).lower()
     if args.output and args.output != "-":
-        extension = os.path.splitext(args.output)[1].lower().lstrip(".")
+        extension = os.path.splitext(str(args.output))[1].lower().lstrip(".")
         if extension in {"png", "svg"}:
             return extension
     return "png"
@@ -112,8 +112,10 @@ def _run_make(args: argparse.Namespace) -> int:
             **options,
         )
     for attempt in image.attempts:
-        print(f"qrplex: {attempt.backend} failed ({attempt.message}); used {image.backend}",
-              file=sys.stderr)
+        print(
+            f"qrplex: {attempt.backend} failed ({attempt.message}); used {image.backend}",
+            file=sys.stderr,
+        )
     if draw:
         from ._terminal import draw_in_terminal
 
@@ -218,7 +220,7 @@ def _parser(registry: Registry | None) -> argparse.ArgumentParser:
 def _version() -> str:
     from . import __version__
 
-    return __version__
+    return str(__version__)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

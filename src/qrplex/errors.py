@@ -148,9 +148,7 @@ class BackendUnavailableError(BackendError):
         request_id: str | None = None,
         retry_after: float | None = None,
     ) -> None:
-        super().__init__(
-            message, backend=backend, status=status, code=code, request_id=request_id
-        )
+        super().__init__(message, backend=backend, status=status, code=code, request_id=request_id)
         self.retry_after = retry_after
         """Seconds the service asked us to wait (``Retry-After``), if it said."""
 

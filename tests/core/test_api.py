@@ -22,7 +22,8 @@ def test_generate_returns_a_truthful_code_image(tmp_path: Path) -> None:
     image.save(target)
     assert target.read_bytes() == image.data
     assert image.data_uri().startswith("data:image/png;base64,iVBORw0KGgo")
-    assert "bytes=" in repr(image) and "local" in repr(image)
+    assert "bytes=" in repr(image)
+    assert "local" in repr(image)
 
 
 def test_ean13_check_digit_is_computed_and_reported() -> None:

@@ -79,7 +79,8 @@ def test_backends_json_lists_local_with_capabilities(capsys) -> None:
 def test_backends_table(capsys) -> None:
     assert main(["backends"]) == 0
     out = capsys.readouterr().out
-    assert "local" in out and "symbologies:" in out
+    assert "local" in out
+    assert "symbologies:" in out
 
 
 def test_config_shows_sources_and_redacts_secrets(
@@ -94,5 +95,6 @@ def test_config_shows_sources_and_redacts_secrets(
     out = capsys.readouterr().out
     assert "very-secret-value" not in out
     assert "secret_key = ********    (environment variable QRPLEX_CLOUDINFINITE_SECRET_KEY)" in out
-    assert "bucket = b-1250000000" in out and "qrplex.toml" in out
+    assert "bucket = b-1250000000" in out
+    assert "qrplex.toml" in out
     assert "chain: cloudinfinite -> local" in out

@@ -10,7 +10,6 @@ import qrplex
 from qrplex._config import load_config
 
 
-
 def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
@@ -74,16 +73,18 @@ def test_backend_settings_precedence(isolated_environment, monkeypatch) -> None:
     resolved = load_config().backend_settings("cloudinfinite", settings)
     assert resolved["bucket"].value == "file-bucket"
     assert resolved["secret_id"].value == "tencent-id"
-    assert resolved["timeout"].value == 10 and resolved["timeout"].source == "default"
+    assert resolved["timeout"].value == 10
+    assert resolved["timeout"].source == "default"
 
     monkeypatch.setenv("QRPLEX_CLOUDINFINITE_SECRET_ID", "qrplex-id")
     assert load_config().backend_settings("cloudinfinite", settings)["secret_id"].value == (
         "qrplex-id"
     )
     explicit = {"backends": {"cloudinfinite": {"secret_id": "arg-id"}}}
-    assert load_config(explicit).backend_settings("cloudinfinite", settings)[
-        "secret_id"
-    ].value == "arg-id"
+    assert (
+        load_config(explicit).backend_settings("cloudinfinite", settings)["secret_id"].value
+        == "arg-id"
+    )
 
 
 @pytest.mark.parametrize(
@@ -106,14 +107,17 @@ def test_malformed_config_names_file_key_and_problem(
 
 def test_unknown_backend_key_is_an_error_naming_the_file(isolated_environment) -> None:
     write(isolated_environment / "qrplex.toml", "[backends.local]\nscale = 3\n")
-    with pytest.raises(qrplex.ConfigError, match=r"qrplex\.toml: \[backends\.local\] has "
-                       r"unknown key 'scale'; backend 'local' reads: none"):
+    with pytest.raises(
+        qrplex.ConfigError,
+        match=r"qrplex\.toml: \[backends\.local\] has "
+        r"unknown key 'scale'; backend 'local' reads: none",
+    ):
         qrplex.generate("x")
 
 
 def test_missing_named_config_file_is_an_error(monkeypatch) -> None:
     monkeypatch.setenv("QRPLEX_CONFIG", "/nonexistent/qrplex.toml")
-    with pytest.raises(qrplex.ConfigError, match="QRPLEX_CONFIG=/nonexistent/qrplex.toml"):
+    with pytest.raises(qrplex.ConfigError, match=r"QRPLEX_CONFIG=/nonexistent/qrplex\.toml"):
         load_config()
 
 

@@ -59,7 +59,9 @@ def test_third_party_backend_is_selected_by_config(install_plugin, isolated_envi
 
 def test_broken_plugin_is_reported_and_others_keep_working(install_plugin, capsys) -> None:
     install_plugin(
-        distribution="acme-broken", entry_name="acme-broken", module="acme_broken",
+        distribution="acme-broken",
+        entry_name="acme-broken",
+        module="acme_broken",
         source=BROKEN_IMPORT,
     )
     with pytest.warns(RuntimeWarning, match="acme-broken.*cannot be imported.*libfoo"):
@@ -75,7 +77,9 @@ def test_broken_plugin_is_reported_and_others_keep_working(install_plugin, capsy
 
 def test_strict_mode_raises_for_a_broken_plugin(install_plugin, monkeypatch) -> None:
     install_plugin(
-        distribution="acme-strict", entry_name="acme-strict", module="acme_strict",
+        distribution="acme-strict",
+        entry_name="acme-strict",
+        module="acme_strict",
         source=BROKEN_IMPORT,
     )
     monkeypatch.setenv("QRPLEX_STRICT_PLUGINS", "1")
@@ -97,7 +101,9 @@ def test_disabled_plugin_is_not_loaded(install_plugin, monkeypatch) -> None:
 
 def test_misspelled_hook_is_an_error(install_plugin) -> None:
     install_plugin(
-        distribution="acme-typo", entry_name="acme-typo", module="acme_typo",
+        distribution="acme-typo",
+        entry_name="acme-typo",
+        module="acme_typo",
         source=MISSPELLED_HOOK,
     )
     with pytest.warns(RuntimeWarning, match="acme-typo.*unknown hook.*qrplex_register_backend"):
@@ -114,7 +120,8 @@ def test_two_plugins_registering_one_name_is_an_error_naming_both(install_plugin
     with pytest.raises(qrplex.PluginError, match=r"'local' is registered by both.*acme-dup"):
         registry.get("local")
     message = next(i.error for i in registry.infos() if i.name == "local")
-    assert "qrplex-local" in str(message) and "acme-dup" in str(message)
+    assert "qrplex-local" in str(message)
+    assert "acme-dup" in str(message)
 
 
 def test_unknown_backend_lists_installed_ones() -> None:
@@ -125,10 +132,11 @@ def test_unknown_backend_lists_installed_ones() -> None:
 def test_registering_something_that_is_not_a_backend_breaks_only_that_plugin(
     install_plugin,
 ) -> None:
-    source = "import qrplex\n@qrplex.hookimpl\ndef qrplex_register_backends(register):\n" \
-             "    register(object)\n"
-    install_plugin(distribution="acme-obj", entry_name="acme-obj", module="acme_obj",
-                   source=source)
+    source = (
+        "import qrplex\n@qrplex.hookimpl\ndef qrplex_register_backends(register):\n"
+        "    register(object)\n"
+    )
+    install_plugin(distribution="acme-obj", entry_name="acme-obj", module="acme_obj", source=source)
     with pytest.warns(RuntimeWarning, match="acme-obj.*Backend subclass"):
         registry = Registry()
     assert "local" in registry.names()

@@ -11,7 +11,8 @@ def _image(data: bytes) -> object:
     try:
         from PIL import Image
     except ImportError as error:  # pragma: no cover - depends on the environment
-        raise ImportError("decoding needs Pillow and zxing-cpp: pip install 'qrplex[verify]'") from error
+        message = "decoding needs Pillow and zxing-cpp: pip install 'qrplex[verify]'"
+        raise ImportError(message) from error
     image = Image.open(io.BytesIO(data))
     image.load()
     return image
