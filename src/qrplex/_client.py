@@ -6,21 +6,18 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._backend import Backend
-from ._checks import check_rendering
+from ._breaker import CircuitBreaker
+from ._cache import FileCache
 from ._config import ResolvedConfig, load_config
-from ._model import Attempt, CodeImage, CodeRequest, Rendering
+from ._model import CodeImage, CodeRequest
+from ._retry import RetryPolicy
+from ._routing import RoutePlan, run_async, run_sync
 from ._validation import validate_request
-from .errors import (
-    AllBackendsFailedError,
-    BackendAuthError,
-    BackendError,
-    BadResponseError,
-    UnsupportedError,
-)
+from .errors import BackendError, InvalidRequestError, QrplexError
 
 if TYPE_CHECKING:
     from ._registry import Registry
@@ -76,8 +73,9 @@ class Client:
         self._registry = registry
         self._instances: dict[str, Backend] = {}
         self._lock = threading.Lock()
+        self._breakers: dict[str, CircuitBreaker] = {}
+        self._cache: FileCache | None = None
         self._last_warning: dict[tuple[str, str], float] = {}
-        self._closed = False
 
     # -- configuration -------------------------------------------------------------------
 
@@ -119,6 +117,24 @@ class Client:
         """Every installed backend (and broken plugin) with its capabilities and status."""
         return self.registry.infos()
 
+    def breaker(self, name: str) -> CircuitBreaker:
+        """This client's circuit breaker for backend ``name``."""
+        with self._lock:
+            breaker = self._breakers.get(name)
+            if breaker is None:
+                breaker = CircuitBreaker(
+                    int(self.config.get("breaker_threshold")),
+                    float(self.config.get("breaker_cooldown")),
+                )
+                self._breakers[name] = breaker
+            return breaker
+
+    def circuit_states(self) -> dict[str, str]:
+        """The circuit-breaker state of every backend this client has called."""
+        with self._lock:
+            breakers = dict(self._breakers)
+        return {name: breaker.state.value for name, breaker in breakers.items()}
+
     # -- generation ----------------------------------------------------------------------
 
     def generate(
@@ -145,7 +161,7 @@ class Client:
 
         Returns:
             The :class:`CodeImage`; ``image.backend`` names who made it and
-            ``image.attempts`` lists the backends that failed first.
+            ``image.attempts`` lists what failed first.
 
         Raises:
             InvalidRequestError: the content or an option is invalid (before any backend runs).
@@ -156,19 +172,12 @@ class Client:
         request = validate_request(
             content, symbology=symbology, format=format, width=width, options=options
         )
-        attempts: list[Attempt] = []
-        refusals: dict[str, str] = {}
-        for name in self._chain_for(backend):
-            instance = self._usable(name, request, options, refusals)
-            if instance is None:
-                continue
-            started = time.monotonic()
-            try:
-                rendering = self._call(instance.render, request)
-                return self._finish(rendering, request, name, attempts)
-            except BackendError as error:
-                self._record(error, name, started, attempts)
-        raise self._exhausted(request, attempts, refusals)
+        cached = self._cached(request)
+        if cached is not None:
+            return cached
+        image = run_sync(request, self._plan(backend, options))
+        self._store(request, image)
+        return image
 
     async def agenerate(
         self,
@@ -184,92 +193,90 @@ class Client:
         request = validate_request(
             content, symbology=symbology, format=format, width=width, options=options
         )
-        attempts: list[Attempt] = []
-        refusals: dict[str, str] = {}
-        for name in self._chain_for(backend):
-            instance = self._usable(name, request, options, refusals)
-            if instance is None:
-                continue
-            started = time.monotonic()
+        cached = self._cached(request)
+        if cached is not None:
+            return cached
+        image = await run_async(request, self._plan(backend, options))
+        self._store(request, image)
+        return image
+
+    def generate_many(
+        self, requests: Iterable[str | Mapping[str, Any]], *, concurrency: int = 8
+    ) -> list[CodeImage | QrplexError]:
+        """Generate many codes with at most ``concurrency`` in flight (threads).
+
+        Each request is a content string or a mapping of :meth:`generate`'s keyword
+        arguments (``{"content": ..., "symbology": ..., "width": ...}``). Results come in
+        input order; a request that fails gives its :class:`QrplexError` in its place
+        instead of aborting the batch.
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        items = [_as_kwargs(item) for item in requests]
+
+        def one(kwargs: dict[str, Any]) -> CodeImage | QrplexError:
             try:
+                return self.generate(**kwargs)
+            except QrplexError as error:
+                return error
+
+        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+            return list(pool.map(one, items))
+
+    async def agenerate_many(
+        self, requests: Iterable[str | Mapping[str, Any]], *, concurrency: int = 16
+    ) -> list[CodeImage | QrplexError]:
+        """Async :meth:`generate_many`: at most ``concurrency`` requests in flight."""
+        import asyncio
+
+        gate = asyncio.Semaphore(max(1, concurrency))
+
+        async def one(kwargs: dict[str, Any]) -> CodeImage | QrplexError:
+            async with gate:
                 try:
-                    rendering = await instance.arender(request)
-                except (BackendError, ValueError):
-                    raise
-                except Exception as error:
-                    raise self._crash(error, name) from error
-                return self._finish(rendering, request, name, attempts)
-            except BackendError as error:
-                self._record(error, name, started, attempts)
-        raise self._exhausted(request, attempts, refusals)
+                    return await self.agenerate(**kwargs)
+                except QrplexError as error:
+                    return error
+
+        return list(await asyncio.gather(*(one(_as_kwargs(item)) for item in requests)))
 
     # -- routing helpers -----------------------------------------------------------------
 
-    def _chain_for(self, backend: str | None) -> tuple[str, ...]:
-        return (backend,) if backend is not None else self.chain
+    def _plan(self, backend: str | None, options: Mapping[str, Any]) -> RoutePlan:
+        return RoutePlan(
+            chain=(backend,) if backend is not None else self.chain,
+            user_options=frozenset(options),
+            policy=RetryPolicy(
+                retries=int(self.config.get("retries")),
+                backoff=float(self.config.get("retry_backoff")),
+            ),
+            deadline=self.config.get("deadline"),
+            fallback_on_auth_error=bool(self.config.get("fallback_on_auth_error")),
+            breaker=self.breaker,
+            backend_class=self.registry.get,
+            backend=self.backend,
+            on_fallback=self._warn,
+        )
 
-    def _usable(
-        self,
-        name: str,
-        request: CodeRequest,
-        user_options: Mapping[str, Any],
-        refusals: dict[str, str],
-    ) -> Backend | None:
-        refusal = self.registry.get(name).capabilities.refusal(request, user_options)
-        if refusal is not None:
-            refusals[name] = refusal
+    @property
+    def cache(self) -> FileCache | None:
+        """The on-disk cache, when ``cache_dir`` is configured."""
+        directory = self.config.get("cache_dir")
+        if directory is None:
             return None
-        return self.backend(name)
+        if self._cache is None:
+            max_bytes = int(float(self.config.get("cache_max_mb")) * 1024 * 1024)
+            self._cache = FileCache(directory, max_bytes)
+        return self._cache
 
-    def _call(self, render: Any, request: CodeRequest) -> Rendering:
-        try:
-            result: Rendering = render(request)
-        except (BackendError, ValueError):
-            raise
-        except Exception as error:
-            raise self._crash(error, getattr(render, "__self__", None)) from error
-        return result
+    def _cached(self, request: CodeRequest) -> CodeImage | None:
+        cache = self.cache
+        return None if cache is None else cache.get(request)
 
-    @staticmethod
-    def _crash(error: Exception, backend: object) -> BadResponseError:
-        name = backend if isinstance(backend, str) else getattr(backend, "name", "?")
-        return BadResponseError(f"crashed with {type(error).__name__}: {error}", backend=str(name))
-
-    def _finish(
-        self, rendering: Rendering, request: CodeRequest, name: str, attempts: list[Attempt]
-    ) -> CodeImage:
-        check_rendering(rendering, request, name)
-        return CodeImage(
-            data=rendering.data,
-            media_type=rendering.media_type,
-            symbology=request.symbology,
-            width=rendering.width,
-            height=rendering.height,
-            backend=name,
-            content=request.content,
-            attempts=tuple(attempts),
-        )
-
-    def _falls_back(self, error: BackendError) -> bool:
-        if isinstance(error, BackendAuthError):
-            return bool(self.config.get("fallback_on_auth_error"))
-        return error.transient or isinstance(error, BadResponseError)
-
-    def _record(
-        self, error: BackendError, name: str, started: float, attempts: list[Attempt]
-    ) -> None:
-        if not self._falls_back(error):
-            raise error
-        attempts.append(
-            Attempt(
-                backend=name,
-                error_type=type(error).__name__,
-                message=str(error),
-                elapsed=time.monotonic() - started,
-                transient=error.transient,
-            )
-        )
-        self._warn(name, error)
+    def _store(self, request: CodeRequest, image: CodeImage) -> None:
+        cache = self.cache
+        if cache is not None:
+            cache.put(request, image)
 
     def _warn(self, name: str, error: BackendError) -> None:
         key = (name, type(error).__name__)
@@ -279,16 +286,7 @@ class Client:
             if last is not None and now - last < _WARN_INTERVAL:
                 return
             self._last_warning[key] = now
-        logger.warning("backend %s failed, falling back: %s", name, error)
-
-    @staticmethod
-    def _exhausted(
-        request: CodeRequest, attempts: list[Attempt], refusals: dict[str, str]
-    ) -> Exception:
-        if attempts:
-            return AllBackendsFailedError(tuple(attempts))
-        reasons = "; ".join(f"{name} does not support {why}" for name, why in refusals.items())
-        return UnsupportedError(f"no backend can make this {request.symbology} code: {reasons}")
+        logger.warning("backend %s failed, trying the next one: %s", name, error)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -320,3 +318,13 @@ class Client:
 
     def __repr__(self) -> str:
         return f"<qrplex.Client chain={' -> '.join(self.chain)}>"
+
+
+def _as_kwargs(item: str | Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(item, str):
+        return {"content": item}
+    if isinstance(item, Mapping) and "content" in item:
+        return dict(item)
+    raise InvalidRequestError(
+        f"a batch item must be a content string or a mapping with 'content', not {item!r}"
+    )

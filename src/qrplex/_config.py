@@ -77,11 +77,44 @@ def _as_bool(value: object, where: str, key: str) -> bool:
     raise ConfigError(f"{where}: {key!r} must be true or false")
 
 
+def _number(kind: type[int] | type[float], minimum: float) -> Callable[[object, str, str], Any]:
+    def parse(value: object, where: str, key: str) -> Any:
+        if value is None or value == "":
+            return None
+        number: float | None = None
+        if isinstance(value, int | float | str) and not isinstance(value, bool):
+            try:
+                number = kind(value)
+            except ValueError:
+                number = None
+        if number is None or number < minimum:
+            noun = "a whole number" if kind is int else "a number"
+            raise ConfigError(f"{where}: {key!r} must be {noun} >= {minimum}, not {value!r}")
+        return number
+
+    return parse
+
+
+def _as_path(value: object, where: str, key: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: {key!r} must be a directory path (a string)")
+    return os.path.expanduser(value)
+
+
 # Top-level keys: name -> (parser, default, environment variable).
 TOP_LEVEL: dict[str, tuple[Callable[[object, str, str], Any], Any, str | None]] = {
     "backend": (_as_name, DEFAULT_BACKEND, "QRPLEX_BACKEND"),
     "fallback": (_as_names, None, "QRPLEX_FALLBACK"),
     "fallback_on_auth_error": (_as_bool, False, "QRPLEX_FALLBACK_ON_AUTH_ERROR"),
+    "retries": (_number(int, 0), 2, "QRPLEX_RETRIES"),
+    "retry_backoff": (_number(float, 0), 0.1, "QRPLEX_RETRY_BACKOFF"),
+    "deadline": (_number(float, 0), 30.0, "QRPLEX_DEADLINE"),
+    "breaker_threshold": (_number(int, 1), 5, "QRPLEX_BREAKER_THRESHOLD"),
+    "breaker_cooldown": (_number(float, 0), 30.0, "QRPLEX_BREAKER_COOLDOWN"),
+    "cache_dir": (_as_path, None, "QRPLEX_CACHE_DIR"),
+    "cache_max_mb": (_number(float, 0), 100.0, "QRPLEX_CACHE_MAX_MB"),
 }
 
 

@@ -89,7 +89,8 @@ class CodeImage:
         height: image height in pixels.
         backend: name of the backend that produced it.
         content: the content encoded (normalized: an EAN-13 has its check digit).
-        attempts: failed attempts on other backends before this one served it.
+        attempts: failed attempts (and retries) before ``backend`` served it.
+        cached: whether it came from the on-disk cache instead of a backend.
     """
 
     data: bytes
@@ -100,6 +101,7 @@ class CodeImage:
     backend: str
     content: str
     attempts: tuple[Attempt, ...] = ()
+    cached: bool = False
 
     @property
     def extension(self) -> str:

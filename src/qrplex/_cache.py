@@ -1,0 +1,138 @@
+"""An optional on-disk, content-addressed cache of generated codes.
+
+The key is a SHA-256 of the normalized request (content after normalization, symbology,
+format, width, options), so the same code is never generated, or paid for, twice. Each
+entry stores the image with a SHA-256 of its bytes; an entry that fails that check, or cannot
+be parsed, is deleted and treated as a miss, never returned. The directory is kept under a
+size bound by evicting the least recently used entries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+from ._model import CodeImage, CodeRequest
+
+__all__ = ["FileCache"]
+
+_SUFFIX = ".qrplex"
+_VERSION = 1
+
+
+def request_key(request: CodeRequest) -> str:
+    """The cache key of a request: hex SHA-256 of its normalized JSON form."""
+    normalized = json.dumps(
+        {
+            "v": _VERSION,
+            "content": request.content,
+            "symbology": request.symbology,
+            "format": request.format,
+            "width": request.width,
+            "options": dict(sorted(request.options.items())),
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
+
+
+class FileCache:
+    """A directory of cached images, at most ``max_bytes`` in total.
+
+    Safe to share between threads and processes: entries are written to a temporary file and
+    renamed into place, so a reader sees a whole entry or none.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str], max_bytes: int) -> None:
+        self.directory = Path(directory)
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}{_SUFFIX}"
+
+    def get(self, request: CodeRequest) -> CodeImage | None:
+        """The cached image for ``request``, or ``None`` (also for a corrupt entry)."""
+        path = self._path(request_key(request))
+        try:
+            blob = path.read_bytes()
+        except OSError:
+            return None
+        image = self._parse(blob, request)
+        if image is None:
+            path.unlink(missing_ok=True)
+            return None
+        os.utime(path)  # mark as recently used
+        return image
+
+    @staticmethod
+    def _parse(blob: bytes, request: CodeRequest) -> CodeImage | None:
+        header, newline, data = blob.partition(b"\n")
+        if not newline:
+            return None
+        try:
+            meta = json.loads(header)
+            if meta["sha256"] != hashlib.sha256(data).hexdigest():
+                return None
+            if meta["content"] != request.content:
+                return None
+            return CodeImage(
+                data=data,
+                media_type=str(meta["media_type"]),
+                symbology=request.symbology,
+                width=int(meta["width"]),
+                height=int(meta["height"]),
+                backend=str(meta["backend"]),
+                content=request.content,
+                cached=True,
+            )
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def put(self, request: CodeRequest, image: CodeImage) -> None:
+        """Store ``image`` for ``request``, then evict old entries over the size bound."""
+        if len(image.data) > self.max_bytes:
+            return
+        path = self._path(request_key(request))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        meta = {
+            "sha256": hashlib.sha256(image.data).hexdigest(),
+            "content": image.content,
+            "media_type": image.media_type,
+            "width": image.width,
+            "height": image.height,
+            "backend": image.backend,
+        }
+        header = json.dumps(meta, ensure_ascii=True).encode("ascii")
+        fd, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(header + b"\n" + image.data)
+            os.replace(temporary, path)
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+        self._evict()
+
+    def _evict(self) -> None:
+        with self._lock:
+            entries = []
+            total = 0
+            for path in self.directory.glob(f"*/*{_SUFFIX}"):
+                try:
+                    stat = path.stat()
+                except OSError:
+                    continue
+                entries.append((stat.st_mtime, stat.st_size, path))
+                total += stat.st_size
+            for _, size, path in sorted(entries):
+                if total <= self.max_bytes:
+                    break
+                path.unlink(missing_ok=True)
+                total -= size

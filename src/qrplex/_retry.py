@@ -1,0 +1,55 @@
+"""Retry timing: bounded attempts, exponential backoff with full jitter, ``Retry-After``,
+and a total deadline. The only retry loop in qrplex lives in ``Client``; this module just
+says how long to wait."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+
+from .errors import BackendError, BackendUnavailableError
+
+__all__ = ["Deadline", "RetryPolicy"]
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How transient failures of one backend are retried before falling back.
+
+    Attributes:
+        retries: extra attempts after the first (0 disables retries).
+        backoff: the first delay in seconds; each retry doubles it, up to ``max_backoff``.
+            The actual sleep is uniformly random in ``[0, delay]`` ("full jitter").
+        max_backoff: the largest delay.
+    """
+
+    retries: int = 2
+    backoff: float = 0.1
+    max_backoff: float = 2.0
+
+    def delay(self, retry: int, error: BackendError, rng: random.Random | None = None) -> float:
+        """Seconds to wait before retry number ``retry`` (1-based) after ``error``."""
+        if isinstance(error, BackendUnavailableError) and error.retry_after is not None:
+            return min(max(error.retry_after, 0.0), self.max_backoff * 4)
+        ceiling = min(self.backoff * (2 ** (retry - 1)), self.max_backoff)
+        return (rng or random).uniform(0.0, ceiling)
+
+
+@dataclass(slots=True)
+class Deadline:
+    """A total time budget for one call, across its retries and fallbacks."""
+
+    seconds: float | None
+    started: float = field(default_factory=time.monotonic)
+
+    def remaining(self) -> float | None:
+        """Seconds left, or ``None`` for no deadline."""
+        if self.seconds is None:
+            return None
+        return self.seconds - (time.monotonic() - self.started)
+
+    def allows(self, wait: float) -> bool:
+        """Whether waiting ``wait`` seconds more still ends before the deadline."""
+        left = self.remaining()
+        return left is None or left > wait

@@ -1,0 +1,205 @@
+"""The routing engine: capability routing, retries, circuit breakers and fallback.
+
+The decisions are written once, as a generator that yields what it wants done (render on a
+backend, or sleep) and receives the outcome; :func:`run_sync` and :func:`run_async` carry
+those actions out with blocking or awaiting calls. So the sync and async APIs cannot drift
+apart, and this is the only retry loop in qrplex (backends and their HTTP clients retry
+nothing themselves).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ._breaker import CircuitBreaker
+from ._checks import check_rendering
+from ._model import Attempt, CodeImage, CodeRequest, Rendering
+from ._retry import Deadline, RetryPolicy
+from .errors import (
+    AllBackendsFailedError,
+    BackendAuthError,
+    BackendError,
+    BadResponseError,
+    InvalidRequestError,
+    UnsupportedError,
+)
+
+if TYPE_CHECKING:
+    from ._backend import Backend
+
+__all__ = ["Render", "RoutePlan", "Sleep", "route", "run_async", "run_sync"]
+
+
+@dataclass(frozen=True, slots=True)
+class Render:
+    """Action: render the request on this backend instance."""
+
+    backend: Backend
+    request: CodeRequest
+
+
+@dataclass(frozen=True, slots=True)
+class Sleep:
+    """Action: wait this many seconds before the next attempt."""
+
+    seconds: float
+
+
+Action = Render | Sleep
+Route = Generator[Action, Rendering | None, CodeImage]
+
+
+@dataclass(frozen=True, slots=True)
+class RoutePlan:
+    """Everything one call's routing needs to know, gathered by the client."""
+
+    chain: tuple[str, ...]
+    user_options: frozenset[str]
+    policy: RetryPolicy
+    deadline: float | None
+    fallback_on_auth_error: bool
+    breaker: Callable[[str], CircuitBreaker]
+    backend_class: Callable[[str], type[Backend]]
+    backend: Callable[[str], Backend]
+    on_fallback: Callable[[str, BackendError], None]
+
+
+def _crash(error: Exception, name: str) -> BadResponseError:
+    return BadResponseError(f"crashed with {type(error).__name__}: {error}", backend=name)
+
+
+def _attempt(name: str, error: BackendError | str, started: float, kind: str = "") -> Attempt:
+    if isinstance(error, str):
+        return Attempt(name, kind, error, time.monotonic() - started, transient=True)
+    return Attempt(
+        backend=name,
+        error_type=type(error).__name__,
+        message=str(error),
+        elapsed=time.monotonic() - started,
+        transient=error.transient,
+    )
+
+
+def route(request: CodeRequest, plan: RoutePlan) -> Route:
+    """Serve ``request`` along ``plan.chain``; a generator driven by :func:`run_sync` or
+    :func:`run_async`. Returns the image or raises the error the caller should see."""
+    deadline = Deadline(plan.deadline)
+    attempts: list[Attempt] = []
+    refusals: dict[str, str] = {}
+    for name in plan.chain:
+        cls = plan.backend_class(name)
+        refusal = cls.capabilities.refusal(request, plan.user_options)
+        if refusal is not None:
+            refusals[name] = refusal
+            continue
+        if cls.capabilities.network and not deadline.allows(0.0):
+            skipped = "skipped: the call's deadline has passed"
+            attempts.append(_attempt(name, skipped, time.monotonic(), "DeadlineExceeded"))
+            continue
+        breaker = plan.breaker(name)
+        if not breaker.allow():
+            skipped = "skipped: circuit open after repeated failures"
+            attempts.append(_attempt(name, skipped, time.monotonic(), "CircuitOpen"))
+            continue
+        instance = plan.backend(name)
+        retry = 0
+        while True:
+            started = time.monotonic()
+            try:
+                try:
+                    rendering = yield Render(instance, request)
+                except (BackendError, InvalidRequestError):
+                    raise
+                except Exception as error:
+                    raise _crash(error, name) from error
+                assert rendering is not None
+                check_rendering(rendering, request, name)
+            except InvalidRequestError:
+                breaker.release_probe()
+                raise
+            except BackendAuthError as error:
+                breaker.release_probe()
+                if not plan.fallback_on_auth_error:
+                    raise
+                attempts.append(_attempt(name, error, started))
+                plan.on_fallback(name, error)
+                break
+            except BackendError as error:
+                if not (error.transient or isinstance(error, BadResponseError)):
+                    breaker.release_probe()
+                    raise
+                breaker.record_failure()
+                retry += 1
+                if error.transient and retry <= plan.policy.retries:
+                    wait = plan.policy.delay(retry, error)
+                    if deadline.allows(wait) and breaker.allow():
+                        attempts.append(_attempt(name, error, started))
+                        if wait > 0:
+                            yield Sleep(wait)
+                        continue
+                attempts.append(_attempt(name, error, started))
+                plan.on_fallback(name, error)
+                break
+            else:
+                breaker.record_success()
+                return CodeImage(
+                    data=rendering.data,
+                    media_type=rendering.media_type,
+                    symbology=request.symbology,
+                    width=rendering.width,
+                    height=rendering.height,
+                    backend=name,
+                    content=request.content,
+                    attempts=tuple(attempts),
+                )
+    if attempts:
+        raise AllBackendsFailedError(tuple(attempts))
+    reasons = "; ".join(f"{name} does not support {why}" for name, why in refusals.items())
+    raise UnsupportedError(f"no backend can make this {request.symbology} code: {reasons}")
+
+
+def run_sync(request: CodeRequest, plan: RoutePlan) -> CodeImage:
+    """Drive :func:`route` with blocking calls."""
+    steps = route(request, plan)
+    outcome: Rendering | None = None
+    failure: BaseException | None = None
+    while True:
+        try:
+            action = steps.throw(failure) if failure is not None else steps.send(outcome)
+        except StopIteration as done:
+            image: CodeImage = done.value
+            return image
+        outcome, failure = None, None
+        try:
+            if isinstance(action, Sleep):
+                time.sleep(action.seconds)
+            else:
+                outcome = action.backend.render(action.request)
+        except Exception as error:
+            failure = error
+
+
+async def run_async(request: CodeRequest, plan: RoutePlan) -> CodeImage:
+    """Drive :func:`route` with awaited calls."""
+    import asyncio
+
+    steps = route(request, plan)
+    outcome: Rendering | None = None
+    failure: BaseException | None = None
+    while True:
+        try:
+            action = steps.throw(failure) if failure is not None else steps.send(outcome)
+        except StopIteration as done:
+            image: CodeImage = done.value
+            return image
+        outcome, failure = None, None
+        try:
+            if isinstance(action, Sleep):
+                await asyncio.sleep(action.seconds)
+            else:
+                outcome = await action.backend.arender(action.request)
+        except Exception as error:
+            failure = error
