@@ -6,6 +6,7 @@ import logging
 import os
 import threading
 import time
+from dataclasses import replace
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -114,8 +115,13 @@ class Client:
             return instance
 
     def backends(self) -> list[BackendInfo]:
-        """Every installed backend (and broken plugin) with its capabilities and status."""
-        return self.registry.infos()
+        """Every installed backend (and broken plugin) with its capabilities, status and
+        this client's circuit-breaker state for it."""
+        states = self.circuit_states()
+        return [
+            replace(info, circuit=states.get(info.name, "closed")) if info.ok else info
+            for info in self.registry.infos()
+        ]
 
     def breaker(self, name: str) -> CircuitBreaker:
         """This client's circuit breaker for backend ``name``."""

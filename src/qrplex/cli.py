@@ -134,6 +134,90 @@ def _run_make(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- batch ------------------------------------------------------------------------------
+
+
+def _add_batch(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", help="a text file (one content per line), .csv or .jsonl")
+    parser.add_argument("--out-dir", required=True, metavar="DIR", help="where images go")
+    parser.add_argument("-s", "--symbology", metavar="S", help="default symbology (qr)")
+    parser.add_argument("-f", "--format", metavar="F", help="default format (png)")
+    parser.add_argument("-w", "--width", type=_positive_int, metavar="N", help="default width")
+    parser.add_argument("-b", "--backend", metavar="B", help="use only this backend")
+    parser.add_argument(
+        "-j",
+        "--concurrency",
+        type=_positive_int,
+        default=8,
+        metavar="N",
+        help="requests in flight (default 8)",
+    )
+    parser.add_argument(
+        "--report",
+        metavar="FILE",
+        help="CSV of failed rows with reasons (default: DIR/failed.csv, written if any fail)",
+    )
+
+
+def _progress_printer(enabled: bool) -> Any:
+    def show(summary: Any) -> None:
+        done = summary.written + summary.failed + summary.skipped
+        total = max(summary.total, 1)
+        filled = int(30 * done / total)
+        bar = "#" * filled + "-" * (30 - filled)
+        sys.stderr.write(
+            f"\r[{bar}] {done}/{summary.total}  ok {summary.written}  "
+            f"skipped {summary.skipped}  failed {summary.failed}"
+        )
+        sys.stderr.flush()
+
+    return show if enabled else None
+
+
+def _run_batch(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ._batch import read_rows, run_batch, write_report
+
+    source = Path(args.input)
+    rows = list(read_rows(source))
+    out_dir = Path(args.out_dir)
+    defaults = {
+        key: value
+        for key, value in (
+            ("symbology", args.symbology),
+            ("format", args.format),
+            ("width", args.width),
+            ("backend", args.backend),
+        )
+        if value is not None
+    }
+    on_terminal = sys.stderr.isatty()
+    with _client(args) as client:
+        summary = run_batch(
+            client,
+            rows,
+            out_dir,
+            defaults=defaults,
+            concurrency=args.concurrency,
+            progress=_progress_printer(on_terminal),
+        )
+    if on_terminal:
+        sys.stderr.write("\n")
+    served = ", ".join(f"{name} {count}" for name, count in summary.served_by.most_common())
+    print(
+        f"{summary.total} rows: {summary.written} written, {summary.skipped} skipped "
+        f"(already there), {summary.failed} failed" + (f"; served by {served}" if served else ""),
+        file=sys.stderr,
+    )
+    if summary.failures:
+        report = Path(args.report) if args.report else out_dir / "failed.csv"
+        write_report(summary, report)
+        print(f"failed rows and reasons: {report}", file=sys.stderr)
+        return EXIT_ERROR
+    return 0
+
+
 # -- backends ---------------------------------------------------------------------------
 
 
@@ -142,9 +226,8 @@ def _add_backends(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_backends(args: argparse.Namespace) -> int:
-    from ._registry import default_registry
-
-    infos = default_registry().infos()
+    with _client(args) as client:
+        infos = client.backends()
     if args.json:
         print(json.dumps([info.as_dict() for info in infos], indent=2))
         return 0
@@ -154,7 +237,7 @@ def _run_backends(args: argparse.Namespace) -> int:
             print(f"{info.name:<16} {origin:<28} broken: {info.error}")
             continue
         caps = info.capabilities
-        print(f"{info.name:<16} {origin:<28} ok")
+        print(f"{info.name:<16} {origin:<28} ok (circuit {info.circuit})")
         print(f"  symbologies: {', '.join(sorted(caps.symbologies))}")
         print(f"  formats:     {', '.join(sorted(caps.formats))}")
         print(f"  options:     {', '.join(sorted(caps.options)) or '-'}")
@@ -204,6 +287,9 @@ def _parser(registry: Registry | None) -> argparse.ArgumentParser:
     make = sub.add_parser("make", help="generate a code")
     _add_make(make)
     make.set_defaults(run=_run_make)
+    batch = sub.add_parser("batch", help="generate a code per row of a text, CSV or JSONL file")
+    _add_batch(batch)
+    batch.set_defaults(run=_run_batch)
     listing = sub.add_parser("backends", help="list backends, their capabilities and status")
     _add_backends(listing)
     listing.set_defaults(run=_run_backends)
@@ -226,7 +312,7 @@ def _version() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    builtin = {"make", "backends", "config", "-h", "--help", "--version"}
+    builtin = {"make", "batch", "backends", "config", "-h", "--help", "--version"}
     try:
         # Plugins' commands need the registry; the built-in ones load it only when used.
         registry = None

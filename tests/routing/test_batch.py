@@ -1,0 +1,83 @@
+"""``qrplex batch``: inputs, safe names, re-runs, reports; ``generate_many`` ordering."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+import qrplex
+from qrplex._batch import BatchRow, safe_file_name
+from qrplex.cli import main
+from qrplex.testing import decode
+
+
+def test_text_input_writes_one_decodable_image_per_line(tmp_path: Path, capsys) -> None:
+    source = tmp_path / "in.txt"
+    source.write_text("alpha\n\nbeta\nγάμμα\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["batch", str(source), "--out-dir", str(out)]) == 0
+    files = sorted(out.iterdir())
+    assert [f.name for f in files] == ["000001-alpha.png", "000003-beta.png", "000004.png"]
+    assert [decode(f.read_bytes()) for f in files] == ["alpha", "beta", "γάμμα"]
+    assert "3 rows: 3 written, 0 skipped (already there), 0 failed" in capsys.readouterr().err
+
+
+def test_csv_rows_with_failures_get_a_report_and_reruns_skip(tmp_path: Path, capsys) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text(
+        "content,symbology,width,file\n"
+        "590123412345,ean13,300,product\n"
+        "5901234123458,ean13,,bad-check\n"
+        "hello,qr,200,../../escape\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert main(["batch", str(source), "--out-dir", str(out)]) == 1
+    assert decode((out / "product.png").read_bytes()) == "5901234123457"
+    assert decode((out / "escape.png").read_bytes()) == "hello"
+    assert not (tmp_path / "escape.png").exists()
+    report = (out / "failed.csv").read_text(encoding="utf-8")
+    assert '3,5901234123458,"InvalidContentError: ' in report
+    assert "check digit" in report
+    capsys.readouterr()
+    assert main(["batch", str(source), "--out-dir", str(out)]) == 1
+    assert "3 rows: 0 written, 2 skipped (already there), 1 failed" in capsys.readouterr().err
+
+
+def test_jsonl_input(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    lines = [{"content": "one", "format": "svg"}, {"content": "two", "width": 300}]
+    source.write_text("\n".join(json.dumps(x) for x in lines), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["batch", str(source), "--out-dir", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["000001-one.svg", "000002-two.png"]
+
+
+def test_bad_input_file_is_a_one_line_error(tmp_path: Path, capsys) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("text\nx\n", encoding="utf-8")
+    assert main(["batch", str(source), "--out-dir", str(tmp_path / "o")]) == 1
+    assert "needs a 'content' column" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "given", ["../../etc/passwd", "/abs/path.png", "..", "a/../../b", "con\x00.png", "ü.png"]
+)
+def test_file_names_never_leave_the_directory(given: str) -> None:
+    name = safe_file_name(BatchRow(7, {"content": "x"}, given), "png")
+    assert "/" not in name and "\\" not in name and not name.startswith(".")
+    assert name.endswith(".png")
+
+
+def test_generate_many_keeps_order_and_returns_errors_in_place() -> None:
+    items = ["a", {"content": "590123412345", "symbology": "ean13"}, "", "d"]
+    with qrplex.Client() as client:
+        results = client.generate_many(items, concurrency=3)
+        async_results = asyncio.run(client.agenerate_many(items, concurrency=2))
+    for batch in (results, async_results):
+        assert isinstance(batch[2], qrplex.InvalidContentError)
+        texts = [decode(r.data) for r in batch if isinstance(r, qrplex.CodeImage)]
+        assert texts == ["a", "5901234123457", "d"]
