@@ -7,7 +7,7 @@ QR capacity is cross-checked against segno, and linear module counts against pyt
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import barcode
 import pytest
@@ -37,6 +37,7 @@ from qrplex._validation import (
     validate_request,
 )
 from qrplex.errors import InvalidContentError, InvalidOptionError, InvalidRequestError
+from qrplex_local._linear import linear_pattern
 
 MODES: tuple[Mode, ...] = ("numeric", "alphanumeric", "byte")
 FILLER: dict[Mode, str] = {"numeric": "7", "alphanumeric": "A", "byte": "x"}
@@ -199,7 +200,7 @@ def test_linear_width_with_uneven_quiet_zones() -> None:
         ("ean8", "9638507", 67),
         ("upca", "03600029145", 95),
         ("code39", "ABC", 16 * 5 - 1),
-        ("itf", "1234", 17 + 64),
+        ("itf", "1234", 9 + 36),
         ("code128", "Hello", 90),
     ],
 )
@@ -299,10 +300,10 @@ def test_linear_options_get_no_defaults() -> None:
         ("0123", Segment("numeric", 4)),
         ("HELLO WORLD $%*+-./:", Segment("alphanumeric", 20)),
         ("Hello", Segment("byte", 5)),
-        ("Ünïcödé ÿ", Segment("byte", 9)),  # Latin-1: one byte each, no ECI
-        ("€", Segment("byte", 3, eci=True)),
-        ("日本", Segment("byte", 6, eci=True)),
-        ("😀", Segment("byte", 4, eci=True)),
+        ("Ünïcödé ÿ", Segment("byte", 9, eci=True)),  # Latin-1: one byte each, ECI 3
+        ("€", Segment("byte", 3, eci=True, charset="utf-8")),
+        ("日本", Segment("byte", 6, eci=True, charset="utf-8")),
+        ("😀", Segment("byte", 4, eci=True, charset="utf-8")),
     ],
 )
 def test_segment_for(content: str, segment: Segment) -> None:
@@ -323,16 +324,29 @@ def test_lone_surrogate_is_rejected() -> None:
         validate("ab\ud800c")
 
 
-def test_qr_data_table_matches_segno() -> None:
+def test_capacity_tables_match_segno() -> None:
     levels = {
         "L": segno_consts.ERROR_LEVEL_L,
         "M": segno_consts.ERROR_LEVEL_M,
         "Q": segno_consts.ERROR_LEVEL_Q,
         "H": segno_consts.ERROR_LEVEL_H,
     }
+    table = cast("dict[int, dict[int | None, int]]", segno_consts.SYMBOL_CAPACITY)
     for version in range(1, 41):
         for level, key in levels.items():
-            assert capacity_bits(version, level) == segno_consts.SYMBOL_CAPACITY[version][key]
+            assert capacity_bits(version, level) == table[version][key]
+    micro_versions = (
+        segno_consts.VERSION_M1,
+        segno_consts.VERSION_M2,
+        segno_consts.VERSION_M3,
+        segno_consts.VERSION_M4,
+    )
+    for version, segno_version_key in enumerate(micro_versions, start=1):
+        for level, key in levels.items():
+            expected = table[segno_version_key].get(None if version == 1 else key)
+            if version == 1 and level != "L":
+                expected = None  # qrplex counts M1 (error detection only) as level L
+            assert capacity_bits(version, level, micro=True) == expected
 
 
 # (level, numeric, alphanumeric, byte) at version 40, from ISO/IEC 18004 Table 7.
@@ -417,7 +431,7 @@ def test_qr_version_equals_segno(content: str, level: str) -> None:
 def test_segno_picks_kanji_for_some_latin1_text() -> None:
     """Why backends must pass ``mode=``: segno alone reads "à@" as one Shift JIS kanji."""
     assert segno.make("à@", encoding="latin-1").mode == "kanji"
-    assert segment_for("à@") == Segment("byte", 2)
+    assert segment_for("à@") == Segment("byte", 2, eci=True)
 
 
 # --- Micro QR Code ---------------------------------------------------------------------------
@@ -476,13 +490,14 @@ def test_micro_qr_q_only_in_m4() -> None:
     assert our_version("1", "L", micro=True) == "M1"
 
 
-def test_micro_qr_rejects_non_latin1() -> None:
-    with pytest.raises(
-        InvalidContentError,
-        match=r"Micro QR Code carries only ISO-8859-1.*'€' \(U\+20AC\) at index 3.*'qr'",
-    ):
-        validate("abc€", "microqr")
-    assert validate("abcé", "microqr").content == "abcé"
+def test_micro_qr_rejects_non_ascii() -> None:
+    for text, char in (("abc€", "'€' \\(U\\+20AC\\)"), ("abcé", "'é' \\(U\\+00E9\\)")):
+        with pytest.raises(
+            InvalidContentError,
+            match=rf"Micro QR Code has no ECI, so it carries only ASCII.*{char} at index 3.*'qr'",
+        ):
+            validate(text, "microqr")
+    assert validate("abc~", "microqr").content == "abc~"
 
 
 def test_micro_qr_capacity_message() -> None:
@@ -504,6 +519,10 @@ def test_micro_qr_capacity_message() -> None:
     level=st.sampled_from(["L", "M", "Q"]),
 )
 def test_micro_qr_version_equals_segno(content: str, level: str) -> None:
+    if not content.isascii():
+        with pytest.raises(InvalidContentError, match="only ASCII"):
+            validate(content, "microqr", options={"error": level})
+        return
     ours = our_version(content, level, micro=True)
     if ours is None:
         with pytest.raises(InvalidContentError):
@@ -698,12 +717,12 @@ def test_itf_digits_only() -> None:
 
 @FAST
 @given(pairs=st.text("0123456789", min_size=1, max_size=20))
-def test_itf_modules_match_python_barcode(pairs: str) -> None:
+def test_itf_modules_match_what_the_local_backend_draws(pairs: str) -> None:
     content = pairs * 2 if len(pairs) % 2 else pairs
     request = validate(content, "itf")
     assert request.content == content
-    drawn = barcode.get_barcode_class("itf")(content).build()[0]
-    assert symbol_modules(request) == len(drawn) == 17 + 16 * len(content)
+    drawn = linear_pattern("itf", content)
+    assert symbol_modules(request) == len(drawn) == 9 + 9 * len(content)
 
 
 def test_full_request() -> None:

@@ -33,6 +33,7 @@ from .errors import (
     QrplexError,
     UnknownBackendError,
     UnsupportedError,
+    VerificationError,
 )
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ __all__ = [
     "Setting",
     "UnknownBackendError",
     "UnsupportedError",
+    "VerificationError",
     "agenerate",
     "backends",
     "generate",

@@ -20,6 +20,7 @@ def generate(
     format: str = "png",
     width: int | None = None,
     backend: str | None = None,
+    verify: bool = False,
     **options: Any,
 ) -> CodeImage:
     """Generate one code with settings from the environment and config files.
@@ -36,7 +37,13 @@ def generate(
 
     with Client() as client:
         return client.generate(
-            content, symbology=symbology, format=format, width=width, backend=backend, **options
+            content,
+            symbology=symbology,
+            format=format,
+            width=width,
+            backend=backend,
+            verify=verify,
+            **options,
         )
 
 
@@ -47,6 +54,7 @@ async def agenerate(
     format: str = "png",
     width: int | None = None,
     backend: str | None = None,
+    verify: bool = False,
     **options: Any,
 ) -> CodeImage:
     """Async :func:`generate`."""
@@ -54,7 +62,13 @@ async def agenerate(
 
     async with Client() as client:
         return await client.agenerate(
-            content, symbology=symbology, format=format, width=width, backend=backend, **options
+            content,
+            symbology=symbology,
+            format=format,
+            width=width,
+            backend=backend,
+            verify=verify,
+            **options,
         )
 
 

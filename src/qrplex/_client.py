@@ -18,6 +18,7 @@ from ._model import CodeImage, CodeRequest
 from ._retry import RetryPolicy
 from ._routing import RoutePlan, run_async, run_sync
 from ._validation import validate_request
+from ._verify import check_verifiable
 from .errors import BackendError, InvalidRequestError, QrplexError
 
 if TYPE_CHECKING:
@@ -151,6 +152,7 @@ class Client:
         format: str = "png",
         width: int | None = None,
         backend: str | None = None,
+        verify: bool = False,
         **options: Any,
     ) -> CodeImage:
         """Generate one code.
@@ -162,6 +164,9 @@ class Client:
             format: ``"png"`` or ``"svg"``.
             width: the exact image width in pixels; ``None`` for the default scale.
             backend: use only this backend for this call (no fallback).
+            verify: decode the image (zxing-cpp, ``qrplex[verify]``) and treat one that
+                does not read back as the content as a failed attempt (the next backend in
+                the chain is tried; :class:`VerificationError` if none succeeds). PNG only.
             **options: symbology options: ``error="L"|"M"|"Q"|"H"`` for QR codes,
                 ``height=`` (pixels) for barcodes.
 
@@ -178,10 +183,12 @@ class Client:
         request = validate_request(
             content, symbology=symbology, format=format, width=width, options=options
         )
+        if verify:
+            check_verifiable(request)
         cached = self._cached(request)
         if cached is not None:
             return cached
-        image = run_sync(request, self._plan(backend, options))
+        image = run_sync(request, self._plan(backend, options, verify))
         self._store(request, image)
         return image
 
@@ -193,16 +200,19 @@ class Client:
         format: str = "png",
         width: int | None = None,
         backend: str | None = None,
+        verify: bool = False,
         **options: Any,
     ) -> CodeImage:
         """Async :meth:`generate`, with the same arguments, result and errors."""
         request = validate_request(
             content, symbology=symbology, format=format, width=width, options=options
         )
+        if verify:
+            check_verifiable(request)
         cached = self._cached(request)
         if cached is not None:
             return cached
-        image = await run_async(request, self._plan(backend, options))
+        image = await run_async(request, self._plan(backend, options, verify))
         self._store(request, image)
         return image
 
@@ -248,7 +258,9 @@ class Client:
 
     # -- routing helpers -----------------------------------------------------------------
 
-    def _plan(self, backend: str | None, options: Mapping[str, Any]) -> RoutePlan:
+    def _plan(
+        self, backend: str | None, options: Mapping[str, Any], verify: bool = False
+    ) -> RoutePlan:
         return RoutePlan(
             chain=(backend,) if backend is not None else self.chain,
             user_options=frozenset(options),
@@ -262,6 +274,7 @@ class Client:
             backend_class=self.registry.get,
             backend=self.backend,
             on_fallback=self._warn,
+            verify=verify,
         )
 
     @property

@@ -7,15 +7,18 @@ its symbol may not be the size the core promised):
 * All digits ``0-9`` → **numeric** mode.
 * Otherwise, all characters in the QR alphanumeric set ``0-9 A-Z space $ % * + - . / :`` →
   **alphanumeric** mode.
+* Otherwise, all ASCII → **byte** mode, **no ECI**.
 * Otherwise, every character in ISO-8859-1 (code points 0-255) → **byte** mode, bytes in
-  Latin-1, **no ECI** (ISO-8859-1 is the QR default character set).
-* Otherwise → **byte** mode with the content as **UTF-8**, preceded by an **ECI designator
-  26** (UTF-8): 12 extra bits (4-bit ECI mode indicator + 8-bit designator). Content that is
-  not encodable as UTF-8 (lone surrogates) is rejected by the core.
+  Latin-1, behind an **ECI designator 3** (ISO-8859-1). Latin-1 is the standard's default
+  character set, but readers guess (zxing-cpp reads ``"ÄÖÜ"`` without ECI as half-width
+  katakana), so the charset is always stated when it matters.
+* Otherwise → **byte** mode with the content as **UTF-8**, behind an **ECI designator 26**.
+  An ECI costs 12 bits (4-bit ECI mode indicator + 8-bit designator). Content that is not
+  encodable as UTF-8 (lone surrogates) is rejected by the core.
 * Kanji mode is never used. (segno picks Kanji mode by itself for Latin-1 text whose bytes
   happen to form Shift JIS pairs, e.g. ``"à@"``, which then decodes as a kanji: a backend
   using segno must pass ``mode=`` explicitly, see :attr:`QrSymbol.segno_mode`.)
-* Micro QR Code has no ECI: it carries numeric, alphanumeric or Latin-1 byte content only.
+* Micro QR Code has no ECI, so it carries numeric, alphanumeric or ASCII byte content only.
 
 The version chosen is the smallest whose data capacity (ISO/IEC 18004:2015 Table 7, data
 codewords × 8 bits) holds mode indicator + character count indicator + data bits; the
@@ -127,12 +130,15 @@ class Segment:
     Attributes:
         mode: ``"numeric"``, ``"alphanumeric"`` or ``"byte"``.
         length: characters (numeric, alphanumeric) or bytes (byte) in the segment.
-        eci: whether the bytes are UTF-8 behind an ECI designator 26 (else Latin-1).
+        eci: whether the bytes follow an ECI designator (3 for Latin-1, 26 for UTF-8).
+        charset: the byte encoding of a byte-mode segment: ``"latin-1"`` (ASCII included)
+            or ``"utf-8"``.
     """
 
     mode: Mode
     length: int
     eci: bool = False
+    charset: str = "latin-1"
 
     @property
     def unit(self) -> str:
@@ -142,7 +148,14 @@ class Segment:
     @property
     def encoding(self) -> str:
         """The byte encoding of a byte-mode segment: ``"latin-1"`` or ``"utf-8"``."""
-        return "utf-8" if self.eci else "latin-1"
+        return self.charset
+
+    @property
+    def eci_designator(self) -> int | None:
+        """The ECI designator written before the data (3 or 26), or ``None``."""
+        if not self.eci:
+            return None
+        return 26 if self.charset == "utf-8" else 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,10 +199,12 @@ def segment_for(content: str) -> Segment:
         return Segment("numeric", len(content))
     if chars <= _ALPHANUMERIC:
         return Segment("alphanumeric", len(content))
+    if content.isascii():
+        return Segment("byte", len(content))
     try:
-        return Segment("byte", len(content.encode("latin-1")))
+        return Segment("byte", len(content.encode("latin-1")), eci=True)
     except UnicodeEncodeError:
-        return Segment("byte", len(content.encode("utf-8")), eci=True)
+        return Segment("byte", len(content.encode("utf-8")), eci=True, charset="utf-8")
 
 
 def _payload_bits(mode: Mode, length: int) -> int:

@@ -18,6 +18,7 @@ from ._breaker import CircuitBreaker
 from ._checks import check_rendering
 from ._model import Attempt, CodeImage, CodeRequest, Rendering
 from ._retry import Deadline, RetryPolicy
+from ._verify import verify_rendering
 from .errors import (
     AllBackendsFailedError,
     BackendAuthError,
@@ -65,6 +66,7 @@ class RoutePlan:
     backend_class: Callable[[str], type[Backend]]
     backend: Callable[[str], Backend]
     on_fallback: Callable[[str, BackendError], None]
+    verify: bool = False
 
 
 def _crash(error: Exception, name: str) -> BadResponseError:
@@ -117,6 +119,8 @@ def route(request: CodeRequest, plan: RoutePlan) -> Route:
                     raise _crash(error, name) from error
                 assert rendering is not None
                 check_rendering(rendering, request, name)
+                if plan.verify:
+                    verify_rendering(rendering, request, name)
             except InvalidRequestError:
                 breaker.release_probe()
                 raise

@@ -40,8 +40,7 @@ SYMBOLOGIES: Final[dict[str, Symbology]] = {
         Symbology("isbn13", "ISBN-13 (EAN-13)", 1, 11, 7),
         Symbology("code128", "Code 128", 1, 10, 10),
         Symbology("code39", "Code 39", 1, 10, 10),
-        # python-barcode draws ITF in half-narrow units (narrow bar 2, wide 5): 10X = 20 units.
-        Symbology("itf", "Interleaved 2 of 5", 1, 20, 20),
+        Symbology("itf", "Interleaved 2 of 5", 1, 10, 10),
     )
 }
 

@@ -6,8 +6,8 @@ width, and returns a normalized :class:`~qrplex._model.CodeRequest`:
 
 * QR Code / Micro QR Code: ``options["error"]`` is always set, upper-cased (default ``"M"``),
   and the content must fit the largest symbol at that level under the charset policy of
-  :mod:`qrplex._qr_capacity` (Latin-1 without ECI, else UTF-8 behind ECI 26; Micro QR:
-  Latin-1 only).
+  :mod:`qrplex._qr_capacity` (ASCII plain, other Latin-1 behind ECI 3, anything else UTF-8
+  behind ECI 26; Micro QR, which has no ECI: ASCII only).
 * EAN-13, ISBN-13, EAN-8, UPC-A: the content gets its check digit (or it is verified).
 * Code 128: ISO-8859-1 only. Code 39: ``0-9 A-Z space - . $ / + %`` (no lowercase), no check
   character added. ITF: an even number of digits.
@@ -17,8 +17,8 @@ quiet zones of :data:`qrplex._symbologies.SYMBOLOGIES`. The module counts are th
 :func:`symbol_modules`; for Code 128 that is the count of a simple greedy encodation (the
 one python-barcode uses: code set C for runs of 4 or more digits, else B, or A for control
 characters; characters 128-255 cost an extra FNC4), which is never below the optimum. For
-Code 39 and ITF the counts match python-barcode's drawing (Code 39: wide = 3 narrow, 16
-modules a character with its gap; ITF: narrow = 2 and wide = 5 modules).
+Code 39 and ITF, a module is the narrow element and a wide one is 3 modules (Code 39: 16
+modules a character with its gap; ITF: 9 modules a digit, 4 for start and 5 for stop).
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def symbol_modules(request: CodeRequest) -> int | None:
     if name == "code39":
         return 16 * (len(content) + 2) - 1
     if name == "itf":
-        return 17 + 16 * len(content)
+        return 9 + 9 * len(content)
     return None
 
 
@@ -259,11 +259,11 @@ def _qr_content(content: str, spec: Symbology, options: Mapping[str, Any]) -> st
             f"{position}, which cannot be encoded as UTF-8: pass valid Unicode text"
         ) from None
     if micro and segment.eci:
-        index, char = next((i, c) for i, c in enumerate(content) if ord(c) > 255)
+        index, char = next((i, c) for i, c in enumerate(content) if ord(c) > 127)
         raise InvalidContentError(
-            f"a Micro QR Code carries only ISO-8859-1 (Latin-1) text, and {char!r} "
-            f"(U+{ord(char):04X}) at index {index} is not in it: use symbology 'qr', which "
-            f"encodes other text as UTF-8"
+            f"a Micro QR Code has no ECI, so it carries only ASCII text reliably, and {char!r} "
+            f"(U+{ord(char):04X}) at index {index} is not ASCII: use symbology 'qr', which "
+            f"states the character set"
         )
     if fit(segment, level, micro=micro) is None:
         raise InvalidContentError(_over_capacity_message(segment, spec, level, micro=micro))

@@ -83,6 +83,11 @@ def _add_make(parser: argparse.ArgumentParser) -> None:
         "--error", metavar="LEVEL", help="QR error correction level: L, M (default), Q, H"
     )
     parser.add_argument("--height", type=_positive_int, metavar="N", help="barcode height in px")
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="decode the image and fail unless it reads back as CONTENT (needs qrplex[verify])",
+    )
 
 
 def _format_for(args: argparse.Namespace) -> str:
@@ -109,6 +114,7 @@ def _run_make(args: argparse.Namespace) -> int:
             format=_format_for(args),
             width=args.width,
             backend=args.backend,
+            verify=args.verify,
             **options,
         )
     for attempt in image.attempts:

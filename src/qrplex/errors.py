@@ -23,6 +23,8 @@ Catch at the level you care about::
         ├── BackendAuthError          credentials rejected (wrong key, expired signature, ...)
         ├── BackendRejectedError      the service refused a request the core let through
         ├── BadResponseError          the service answered with something unusable
+        │   └── VerificationError     ``verify=True``: the image does not read back as the
+        │                             content
         └── AllBackendsFailedError    every backend in the fallback chain failed; carries
                                       ``attempts`` (one per backend tried)
 
@@ -52,6 +54,7 @@ __all__ = [
     "QrplexError",
     "UnknownBackendError",
     "UnsupportedError",
+    "VerificationError",
 ]
 
 
@@ -163,6 +166,11 @@ class BackendRejectedError(BackendError):
 
 class BadResponseError(BackendError):
     """The backend answered, but with something that is not a usable image."""
+
+
+class VerificationError(BadResponseError):
+    """``verify=True`` and the image does not decode to the content (falls back like any
+    bad response)."""
 
 
 class AllBackendsFailedError(BackendError):

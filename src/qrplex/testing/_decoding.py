@@ -1,37 +1,264 @@
-"""Reads codes back from images with zxing-cpp (install ``qrplex[verify]``)."""
+"""Reads codes back from images with zxing-cpp (install ``qrplex[verify]``).
+
+What a reader reports is normalized to what the symbol means by its standard, so that it can
+be compared with the content that was asked for:
+
+* QR Code / Micro QR Code: the segments are read back from the modules
+  (:mod:`qrplex.testing._qrbits`); byte segments without an ECI are ISO-8859-1, as ISO/IEC
+  18004 says, not whatever charset zxing-cpp guesses (it reads Latin-1 ``"ÄÖÜ"`` as Shift JIS
+  ``"ﾄﾖﾜ"``); with an ECI, its charset; Kanji segments are Shift JIS.
+* Linear barcodes: the bytes as ISO-8859-1 (Code 128's character set; ASCII for the others),
+  again instead of zxing-cpp's guess (which reads Code 128 ``"Ã©"`` as UTF-8 ``"é"``).
+* UPC-A: zxing-cpp reports it as the 13-digit EAN-13 with a leading ``0``; with
+  ``symbology="upca"`` the 12 digits are returned. EAN-13 / ISBN-13 are the 13 digits with
+  the check digit (a 12-digit UPC-A reading gets its leading ``0`` back).
+* Code 39 is read as standard Code 39 (``"$A"`` stays ``"$A"``, not full-ASCII ``"a"``).
+
+zxing-cpp cannot read SVG. SVGs made of axis-aligned rectangles (what generators write) are
+rasterized first (:func:`qrplex.testing._images.rasterize_svg`); others raise
+:class:`UnreadableImageError`.
+"""
 
 from __future__ import annotations
 
 import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
 
-__all__ = ["decode", "decode_all"]
+from ._images import inspect_image, rasterize_svg
+from ._qrbits import QrSegment, decode_segments, read_segments
+
+if TYPE_CHECKING:
+    import zxingcpp
+
+__all__ = ["Reading", "UnreadableImageError", "decode", "decode_all", "read"]
+
+_ZXING_FORMATS: Final[dict[str, str]] = {
+    "qr": "QRCode",
+    "microqr": "MicroQRCode",
+    "ean13": "EAN13",
+    "ean8": "EAN8",
+    "upca": "UPCA",
+    "isbn13": "EAN13",
+    "code128": "Code128",
+    "code39": "Code39Std",
+    "itf": "ITF",
+}
+_MATRIX_FORMATS: Final = frozenset({"QRCode", "MicroQRCode"})
+_ECI_MARK: Final = re.compile(rb"\\(\\|[0-9]{6})")
 
 
-def _image(data: bytes) -> object:
+class UnreadableImageError(ValueError):
+    """The image is in a form zxing-cpp cannot read (an SVG the kit cannot rasterize)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One code zxing-cpp found, with its text normalized (see the module docstring).
+
+    Attributes:
+        text: what the symbol says by its standard (compare this with the content).
+        reader_text: zxing-cpp's own text (``TextMode.Plain``), for messages.
+        format: zxing-cpp's name of the format it read (``"QRCode"``, ``"EAN13"``, ...).
+        symbology_identifier: the AIM symbology identifier (``"]Q1"``, ``"]C0"``, ...).
+        data: the decoded bytes as zxing-cpp reports them.
+        ec_level: the error correction level, for QR codes (``"M"``, ...), else ``""``.
+        version: the QR version (``"7"``, ``"M2"``), else ``""``.
+        segments: the QR segments read from the modules, when they could be.
+    """
+
+    text: str
+    reader_text: str
+    format: str
+    symbology_identifier: str
+    data: bytes
+    ec_level: str = ""
+    version: str = ""
+    segments: tuple[QrSegment, ...] | None = None
+
+    @property
+    def modes(self) -> tuple[str, ...]:
+        """The QR segment modes, in order (``("eci", "byte")``); empty when unknown."""
+        return tuple(segment.mode for segment in self.segments or ())
+
+
+def _pil_image(data: bytes) -> Any:
     try:
         from PIL import Image
     except ImportError as error:  # pragma: no cover - depends on the environment
         message = "decoding needs Pillow and zxing-cpp: pip install 'qrplex[verify]'"
         raise ImportError(message) from error
+    if inspect_image(data).media_type == "image/svg+xml":
+        raster = rasterize_svg(data)
+        if raster is None:
+            raise UnreadableImageError(
+                "this SVG uses more than axis-aligned rectangles, so the kit cannot rasterize "
+                "it for zxing-cpp (which reads raster images only)"
+            )
+        return raster
     image = Image.open(io.BytesIO(data))
     image.load()
     return image
 
 
-def decode_all(data: bytes) -> list[str]:
-    """The text of every code zxing-cpp finds in the image bytes (PNG or JPEG)."""
-    import zxingcpp
+def _zxing() -> Any:
+    try:
+        import zxingcpp
+    except ImportError as error:  # pragma: no cover - depends on the environment
+        message = "decoding needs zxing-cpp and Pillow: pip install 'qrplex[verify]'"
+        raise ImportError(message) from error
+    return zxingcpp
 
-    return [result.text for result in zxingcpp.read_barcodes(_image(data))]
+
+def _formats(zx: Any, symbology: str | None) -> Any:
+    if symbology is None:
+        return None
+    if symbology not in _ZXING_FORMATS:
+        known = ", ".join(_ZXING_FORMATS)
+        raise ValueError(f"unknown symbology {symbology!r}: use one of {known}")
+    return getattr(zx.BarcodeFormat, _ZXING_FORMATS[symbology])
 
 
-def decode(data: bytes) -> str:
-    """The text of the single code in the image.
+def _format_name(result: zxingcpp.Barcode) -> str:
+    return str(result.format).rsplit(".", 1)[-1]
+
+
+def _eci_text(zx: Any, image: Any, formats: Any, index: int) -> str | None:
+    """Fallback QR reading: zxing-cpp's bytes with its ECI marks, charsets applied."""
+    if formats is None:
+        results = zx.read_barcodes(image, text_mode=zx.TextMode.HexECI)
+    else:
+        results = zx.read_barcodes(image, formats=formats, text_mode=zx.TextMode.HexECI)
+    if index >= len(results):
+        return None
+    stream = bytes.fromhex(results[index].text)
+    identifier, body = stream[:3], stream[3:]
+    if identifier.endswith(b"1"):  # no ECI anywhere: ISO-8859-1
+        return body.decode("latin-1")
+    segments: list[QrSegment] = []
+    eci: int | None = None
+    start = 0
+    chunk = bytearray()
+    for match in _ECI_MARK.finditer(body):
+        chunk += body[start : match.start()]
+        if match[1] == b"\\":
+            chunk += b"\\"
+        else:
+            segments.append(QrSegment("byte", bytes(chunk), eci))
+            chunk = bytearray()
+            eci = int(match[1])
+        start = match.end()
+    chunk += body[start:]
+    segments.append(QrSegment("byte", bytes(chunk), eci))
+    return decode_segments(segments)
+
+
+def _normalize(
+    zx: Any, image: Any, formats: Any, index: int, result: Any, symbology: str | None
+) -> Reading:
+    name = _format_name(result)
+    data = bytes(result.bytes)
+    extra = result.extra if isinstance(result.extra, dict) else {}
+    version = str(extra.get("Version", ""))
+    level = str(extra.get("ECLevel", result.ec_level or ""))
+    segments: list[QrSegment] | None = None
+    if name in _MATRIX_FORMATS:
+        try:
+            mask = int(extra["DataMask"])
+        except (KeyError, TypeError, ValueError):
+            mask = -1
+        if mask >= 0:
+            segments = read_segments(
+                image, version=version, level=level, mask=mask, expected_bytes=data
+            )
+        text = decode_segments(segments) if segments is not None else None
+        if text is None:
+            text = _eci_text(zx, image, formats, index)
+        if text is None:
+            text = result.text
+    else:
+        text = data.decode("latin-1")
+        if symbology == "upca" and len(text) == 13 and text.startswith("0"):
+            text = text[1:]
+        elif symbology in ("ean13", "isbn13") and len(text) == 12 and text.isdigit():
+            text = "0" + text
+    return Reading(
+        text=text,
+        reader_text=result.text,
+        format=name,
+        symbology_identifier=result.symbology_identifier,
+        data=data,
+        ec_level=level if name in _MATRIX_FORMATS else "",
+        version=version if name in _MATRIX_FORMATS else "",
+        segments=tuple(segments) if segments is not None else None,
+    )
+
+
+def read(data: bytes, symbology: str | None = None) -> list[Reading]:
+    """Every code zxing-cpp finds in the image, as :class:`Reading` objects.
+
+    Args:
+        data: the image bytes: PNG, JPEG, or SVG made of rectangles.
+        symbology: look only for this qrplex symbology (``"qr"``, ``"upca"``, ...) and
+            normalize its text; ``None`` looks for every format.
+
+    Raises:
+        UnreadableImageError: an SVG that cannot be rasterized.
+        AssertionError: the bytes are not a PNG, JPEG or well-formed SVG.
+        ValueError: an unknown symbology.
+    """
+    zx = _zxing()
+    formats = _formats(zx, symbology)
+    image = _pil_image(data)
+    if formats is None:
+        results = zx.read_barcodes(image, text_mode=zx.TextMode.Plain)
+    else:
+        results = zx.read_barcodes(image, formats=formats, text_mode=zx.TextMode.Plain)
+    return [
+        _normalize(zx, image, formats, index, result, symbology)
+        for index, result in enumerate(results)
+    ]
+
+
+def decode_all(data: bytes, symbology: str | None = None) -> list[str]:
+    """The normalized text of every code zxing-cpp finds in the image (see :func:`read`)."""
+    return [reading.text for reading in read(data, symbology)]
+
+
+def _what(symbology: str | None) -> str:
+    return "code" if symbology is None else f"{symbology} code"
+
+
+def read_one(data: bytes, symbology: str | None = None) -> Reading:
+    """The single code in the image (see :func:`read`).
 
     Raises:
         AssertionError: zxing-cpp found no code, or more than one.
     """
-    found = decode_all(data)
+    found = read(data, symbology)
     if len(found) != 1:
-        raise AssertionError(f"expected one code in the image, zxing-cpp found {found!r}")
+        what = _what(symbology)
+        if not found:
+            raise AssertionError(f"expected one {what} in the image, zxing-cpp found none")
+        texts: Sequence[str] = [reading.text for reading in found]
+        raise AssertionError(
+            f"expected one {what} in the image, zxing-cpp found {len(found)}: {texts!r}"
+        )
     return found[0]
+
+
+def decode(data: bytes, symbology: str | None = None) -> str:
+    """The normalized text of the single code in the image.
+
+    ``decode(png)`` looks for any format; ``decode(png, "upca")`` looks only for that
+    symbology and normalizes what zxing-cpp reports (see the module docstring), so the result
+    equals the content the image was made from (with its check digit).
+
+    Raises:
+        AssertionError: zxing-cpp found no code, or more than one; or the bytes are not an
+            image.
+        UnreadableImageError: an SVG that cannot be rasterized.
+    """
+    return read_one(data, symbology).text

@@ -30,6 +30,7 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -57,6 +58,8 @@ MAX_WIDTH: Final = 10000
 
 SIGN_LEEWAY: Final = 60
 """Seconds the signature window starts before now, for small clock differences."""
+
+logger = logging.getLogger("qrplex_cloudinfinite")
 
 _MODES: Final = {"qr": "0", "ean13": "1"}
 
@@ -121,6 +124,7 @@ class CloudInfiniteBackend(Backend):
             redact=self._redact,
             transport=transport,
             async_transport=async_transport,
+            now=self._clock.local,
         )
 
     @property
@@ -187,7 +191,14 @@ class CloudInfiniteBackend(Backend):
         if found is None:
             return False
         server_time = parse_server_time(*found)
-        return server_time is not None and self._clock.correct(server_time, response.received_at)
+        if server_time is None or not self._clock.correct(server_time, response.received_at):
+            return False
+        logger.warning(
+            "cloudinfinite: the local clock is %+.0f s off the service's; "
+            "signing with the corrected time and trying once more",
+            -self._clock.offset,
+        )
+        return True
 
     def _result(self, call: _Call, response: RawResponse) -> Rendering:
         error = error_for(response, self._redact, bucket=self._settings.bucket)

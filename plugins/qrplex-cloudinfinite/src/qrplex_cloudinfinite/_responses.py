@@ -12,9 +12,11 @@ import base64
 import binascii
 import re
 import struct
+import unicodedata
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import Final
 from xml.etree.ElementTree import Element, ParseError
@@ -64,9 +66,14 @@ UNAVAILABLE_CODES: Final = frozenset({"SlowDown", "ServiceUnavailable", "Interna
 """Service codes that mean "try again later", whatever the status."""
 
 _MAX_TEXT: Final = 300
-_UNPRINTABLE = re.compile(r"[^\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]+")
 _SPACES = re.compile(r"\s+")
 _WHITESPACE = re.compile(r"[ \t\r\n]+")
+
+
+def _unprintable(char: str) -> bool:
+    """Control, format (bidi overrides, ...), surrogate, private-use and line/paragraph
+    separator characters: nothing a one-line message should carry."""
+    return unicodedata.category(char)[0] == "C" or unicodedata.category(char) in ("Zl", "Zp")
 
 
 class Redactor:
@@ -79,12 +86,16 @@ class Redactor:
     def __call__(self, text: str, limit: int = _MAX_TEXT) -> str:
         """``text`` without secrets, control characters or line breaks, at most ``limit``
         characters (an ellipsis marks a cut)."""
-        for secret in self._secrets:
+        for secret in self._secrets:  # before any cut, so no part of a secret survives
             text = text.replace(secret, "***")
-        text = _SPACES.sub(" ", _UNPRINTABLE.sub(" ", text)).strip()
+        overlong = len(text) > 4 * limit
+        text = "".join(" " if _unprintable(char) else char for char in text[: 4 * limit])
+        if overlong:
+            text += "…"
+        text = _SPACES.sub(" ", text).strip()
         if len(text) > limit:
             text = text[: limit - 1].rstrip() + "…"
-        for secret in self._secrets:  # a cut cannot reveal what was blanked, but be sure
+        for secret in self._secrets:  # flattening could join pieces into one: be sure
             text = text.replace(secret, "***")
         return text
 
@@ -169,17 +180,29 @@ def skew_server_time(response: RawResponse) -> tuple[str | None, str | None] | N
     return error.server_time, response.headers.get("date")
 
 
-def _retry_after(headers: Mapping[str, str], now: float) -> float | None:
+def _http_date(value: str) -> float | None:
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def _retry_after(headers: Mapping[str, str], received_at: float) -> float | None:
+    """``Retry-After`` in seconds (at most a day): a number, or an HTTP date measured from the
+    answer's own ``Date`` (the service's clock), else from when it arrived."""
     value = headers.get("retry-after", "").strip()
     if not value:
         return None
     if value.isdigit():
         return float(min(int(value), 24 * 3600))
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    moment = _http_date(value)
+    if moment is None:
         return None
-    return max(0.0, min(moment.timestamp() - now, 24 * 3600.0))
+    base = _http_date(headers.get("date", "").strip())
+    return max(0.0, min(moment - (received_at if base is None else base), 24 * 3600.0))
 
 
 def error_for(response: RawResponse, redact: Redactor, *, bucket: str) -> BackendError | None:

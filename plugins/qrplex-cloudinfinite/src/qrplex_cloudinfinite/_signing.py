@@ -194,9 +194,7 @@ def parse_authorization(value: str) -> SignatureFields:
     for name in ("q-ak", "q-signature", "q-sign-algorithm"):
         if not fields[name]:
             raise ValueError(f"malformed authorization: {name} is empty")
-    names = {
-        name: _names(fields[name]) for name in ("q-header-list", "q-url-param-list")
-    }
+    names = {name: _names(fields[name]) for name in ("q-header-list", "q-url-param-list")}
     for name, listed in names.items():
         if any(not entry for entry in listed):
             raise ValueError(f"malformed authorization: {name} has an empty entry")

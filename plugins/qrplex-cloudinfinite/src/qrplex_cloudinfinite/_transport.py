@@ -64,6 +64,7 @@ class HttpTransport:
             :class:`httpx.HTTPTransport` with ``retries=0``.
         async_transport: the same for the async client.
         max_body: refuse bodies larger than this many bytes.
+        now: the clock that stamps ``received_at`` (the one the signatures use).
     """
 
     def __init__(
@@ -76,6 +77,7 @@ class HttpTransport:
         transport: httpx.BaseTransport | None = None,
         async_transport: httpx.AsyncBaseTransport | None = None,
         max_body: int = MAX_BODY,
+        now: Callable[[], float] = time.time,
     ) -> None:
         self._host = host
         self._timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
@@ -83,9 +85,11 @@ class HttpTransport:
         self._transport = transport
         self._async_transport = async_transport
         self._max_body = max_body
+        self._now = now
         self._lock = threading.Lock()
         self._client: httpx.Client | None = None
         self._async_client: httpx.AsyncClient | None = None
+        self._async_loop: asyncio.AbstractEventLoop | None = None
         self._closing: set[asyncio.Task[None]] = set()
 
     # -- clients ---------------------------------------------------------------------------
@@ -104,8 +108,18 @@ class HttpTransport:
             return self._client
 
     def async_client(self) -> httpx.AsyncClient:
-        """The async client, created on first use (use it from one event loop)."""
+        """The async client of the running event loop, created on first use.
+
+        Its pooled connections belong to that loop: when called from another loop, the old
+        client is closed as well as can be done from here and a new one takes its place.
+        """
+        loop = asyncio.get_running_loop()
+        stale: tuple[httpx.AsyncClient, asyncio.AbstractEventLoop] | None = None
         with self._lock:
+            old_client, old_loop = self._async_client, self._async_loop
+            if old_client is not None and old_loop is not None and old_loop is not loop:
+                stale = (old_client, old_loop)
+                self._async_client = None
             if self._async_client is None:
                 transport = self._async_transport or httpx.AsyncHTTPTransport(retries=0)
                 self._async_client = httpx.AsyncClient(
@@ -114,43 +128,56 @@ class HttpTransport:
                     follow_redirects=False,
                     headers={"User-Agent": USER_AGENT},
                 )
-            return self._async_client
+                self._async_loop = loop
+            client = self._async_client
+        if stale is not None:
+            self._dispose(*stale)
+        return client
 
     def close(self) -> None:
-        """Close the sync client, and the async one as well as can be done without awaiting
-        (prefer :meth:`aclose` after async use)."""
+        """Close the sync client, and the async one as well as can be done without awaiting:
+        on its own loop if that still runs, else never mind (the sockets go with the garbage
+        collector). After async use, prefer :meth:`aclose` on the loop that rendered."""
         with self._lock:
-            client, async_client = self._client, self._async_client
-            self._client = self._async_client = None
+            client, async_client, loop = self._client, self._async_client, self._async_loop
+            self._client = self._async_client = self._async_loop = None
         if client is not None:
             client.close()
-        if async_client is not None:
-            self._close_async_soon(async_client)
+        if async_client is not None and loop is not None:
+            self._dispose(async_client, loop)
 
-    def _close_async_soon(self, async_client: httpx.AsyncClient) -> None:
+    def _dispose(self, async_client: httpx.AsyncClient, loop: asyncio.AbstractEventLoop) -> None:
+        """Close ``async_client`` without awaiting it here."""
+        if loop.is_closed():
+            logger.debug("cloudinfinite: the async client's event loop is closed; not closing it")
+            return
         try:
-            loop = asyncio.get_running_loop()
+            running = asyncio.get_running_loop()
         except RuntimeError:
-            loop = None
-        if loop is not None:
+            running = None
+        if running is loop:
             task = loop.create_task(async_client.aclose())
             self._closing.add(task)
             task.add_done_callback(self._closing.discard)
-            return
-        try:
-            asyncio.run(async_client.aclose())
-        except (RuntimeError, OSError):  # pragma: no cover - its loop is gone; GC frees it
-            logger.debug("could not close the async client outside its event loop")
+        elif loop.is_running():
+            asyncio.run_coroutine_threadsafe(async_client.aclose(), loop)
+        elif running is None:
+            loop.run_until_complete(async_client.aclose())
+        else:  # pragma: no cover - a stopped loop while another one runs here
+            logger.debug("cloudinfinite: cannot close the async client from this event loop")
 
     async def aclose(self) -> None:
-        """Close both clients."""
+        """Close both clients (call it on the loop that rendered)."""
         with self._lock:
-            client, async_client = self._client, self._async_client
-            self._client = self._async_client = None
+            client, async_client, loop = self._client, self._async_client, self._async_loop
+            self._client = self._async_client = self._async_loop = None
         if client is not None:
             client.close()
-        if async_client is not None:
-            await async_client.aclose()
+        if async_client is not None and loop is not None:
+            if loop is asyncio.get_running_loop():
+                await async_client.aclose()
+            else:
+                self._dispose(async_client, loop)
 
     # -- requests --------------------------------------------------------------------------
 
@@ -159,7 +186,7 @@ class HttpTransport:
         started = time.monotonic()
         try:
             with self.client().stream("GET", url, headers=dict(headers)) as response:
-                received_at = time.time()
+                received_at = self._now()
                 self._check_length(response)
                 body = self._collect(response, response.iter_bytes())
         except httpx.HTTPError as exc:
@@ -171,7 +198,7 @@ class HttpTransport:
         started = time.monotonic()
         try:
             async with self.async_client().stream("GET", url, headers=dict(headers)) as response:
-                received_at = time.time()
+                received_at = self._now()
                 self._check_length(response)
                 body = await self._acollect(response, response.aiter_bytes())
         except httpx.HTTPError as exc:

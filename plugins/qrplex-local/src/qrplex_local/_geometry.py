@@ -12,10 +12,11 @@ The rules are the same for every qrplex backend. With ``M`` the symbol width in 
   splits it in the ratio ``Ql : Qr``.
 
 A linear barcode has no human-readable text under the bars. Its image is ``options["height"]``
-pixels high when given, and otherwise ``max(50 * scale, round(0.15 * width))`` pixels of bars
-(50 modules, or 15 % of the width for long symbols, as Code 128 recommends) plus a margin of
-one module above and below. With an explicit height the margin is ``min(scale, height // 8)``
-above and below, and the bars fill the rest.
+pixels high when given. Otherwise its bars are 50 modules high, or 15 % of the image width
+for long symbols (as GS1 recommends for Code 128) up to 1000 px, that is
+``max(50 * scale, min(round(0.15 * width), 1000))`` pixels, with a margin of one module
+(``scale`` pixels) above and below. With an explicit height the margin above and below is
+``min(scale, height // 8)`` and the bars fill the rest.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ DEFAULT_SCALE: Final[dict[int, int]] = {2: 10, 1: 3}
 
 _DEFAULT_BAR_MODULES: Final = 50
 _DEFAULT_BAR_SHARE: Final = 0.15
+_DEFAULT_BAR_SHARE_LIMIT: Final = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +116,8 @@ def layout(
         )
 
     if height is None:
-        bar_height = max(_DEFAULT_BAR_MODULES * scale, round(_DEFAULT_BAR_SHARE * image_width))
+        share = min(round(_DEFAULT_BAR_SHARE * image_width), _DEFAULT_BAR_SHARE_LIMIT)
+        bar_height = max(_DEFAULT_BAR_MODULES * scale, share)
         margin = scale
         image_height = bar_height + 2 * margin
     else:

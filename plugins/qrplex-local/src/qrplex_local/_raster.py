@@ -26,6 +26,7 @@ from ._matrix import ModuleMatrix
 __all__ = ["dark_runs", "to_png", "to_svg"]
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_BATCH_BYTES = 1 << 20
 
 
 def dark_runs(row: bytes) -> Iterator[tuple[int, int]]:
@@ -75,7 +76,10 @@ def to_png(matrix: ModuleMatrix, lay: Layout) -> bytes:
     parts: list[bytes] = []
     for row, repeat in _bands(matrix, lay):
         scanline = _png_row(row, lay)
-        parts.append(compressor.compress(scanline * repeat))
+        batch = max(1, _BATCH_BYTES // len(scanline))  # bounded memory for huge images
+        while repeat > 0:
+            parts.append(compressor.compress(scanline * min(batch, repeat)))
+            repeat -= batch
     parts.append(compressor.flush())
     header = struct.pack(">IIBBBBB", lay.width, lay.height, 1, 0, 0, 0, 0)
     return b"".join(

@@ -1,0 +1,148 @@
+"""Serving an :class:`Emulator` over real HTTP: uvicorn in a background thread."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+import time
+from types import TracebackType
+
+import uvicorn
+
+from ._app import Emulator
+
+__all__ = ["EmulatorServer"]
+
+_START_TIMEOUT = 10.0
+
+
+class EmulatorServer:
+    """Run an emulator on ``host:port`` in a background thread (a context manager).
+
+    ``port=0`` picks a free port; after :meth:`start`, :attr:`port` and :attr:`base_url` tell
+    which. :meth:`stop` stops listening and drops open connections at once (the "cloud went
+    down"); :meth:`start` again listens on the same port as before.
+
+    >>> with EmulatorServer(create_app(config)) as server:   # doctest: +SKIP
+    ...     httpx.get(server.base_url + "/?ci-process=qrcode-generate&...")
+    """
+
+    def __init__(self, app: Emulator, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app = app
+        self.host = host
+        self._port = port
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._error: BaseException | None = None
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"EmulatorServer({self.host}:{self._port}, {state})"
+
+    @property
+    def port(self) -> int:
+        """The port (the chosen one once started, if constructed with 0)."""
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        """``http://<host>:<port>``."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self._port}"
+
+    @property
+    def running(self) -> bool:
+        """Whether the server is listening."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> EmulatorServer:
+        """Bind and serve; returns once the server accepts connections.
+
+        Raises:
+            OSError: the address cannot be bound (port in use, ...).
+            RuntimeError: already running, or the server failed to start.
+        """
+        if self.running:
+            raise RuntimeError("the emulator server is already running")
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self._port))
+        except BaseException:
+            sock.close()
+            raise
+        self._port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self.app,
+            loop="asyncio",
+            http="h11",
+            lifespan="off",
+            log_config=None,
+            log_level=None,
+            access_log=False,
+            server_header=False,
+            date_header=False,
+        )
+        server = uvicorn.Server(config)
+        self._server, self._error = server, None
+        self._thread = threading.Thread(
+            target=self._run, args=(server, sock), name=f"qrplex-emulator-{self._port}", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + _START_TIMEOUT
+        while not server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                sock.close()
+                raise RuntimeError(f"the emulator server did not start: {self._error!r}")
+            time.sleep(0.005)
+        return self
+
+    def _run(self, server: uvicorn.Server, sock: socket.socket) -> None:
+        async def serve() -> None:
+            self._loop = asyncio.get_running_loop()
+            await server.serve(sockets=[sock])
+
+        try:
+            asyncio.run(serve())
+        except BaseException as exc:  # reported by start()
+            self._error = exc
+        finally:
+            sock.close()
+
+    def stop(self) -> None:
+        """Stop listening and drop every open connection; returns when the port is free."""
+        server, thread, loop = self._server, self._thread, self._loop
+        if server is None or thread is None:
+            return
+        server.should_exit = True
+        server.force_exit = True
+        if loop is not None and thread.is_alive():
+            with contextlib.suppress(RuntimeError):  # the loop already closed
+                loop.call_soon_threadsafe(_drop_connections, server)
+        thread.join(timeout=5)
+        self._server = self._thread = self._loop = None
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _drop_connections(server: uvicorn.Server) -> None:
+    for listener in getattr(server, "servers", []):
+        listener.close()
+    for connection in list(server.server_state.connections):
+        transport = getattr(connection, "transport", None)
+        if transport is not None:
+            transport.abort()
