@@ -68,7 +68,9 @@ def test_bad_input_file_is_a_one_line_error(tmp_path: Path, capsys) -> None:
 )
 def test_file_names_never_leave_the_directory(given: str) -> None:
     name = safe_file_name(BatchRow(7, {"content": "x"}, given), "png")
-    assert "/" not in name and "\\" not in name and not name.startswith(".")
+    assert "/" not in name
+    assert "\\" not in name
+    assert not name.startswith(".")
     assert name.endswith(".png")
 
 
