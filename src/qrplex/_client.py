@@ -72,6 +72,8 @@ class Client:
         self.config: ResolvedConfig = load_config(
             explicit, environ=environ, cwd=cwd, user_file=user_config
         )
+        # What a worker process needs to rebuild an equivalent client (generate_many).
+        self._spec = (explicit, None if environ is None else dict(environ), cwd, user_config)
         self._registry = registry
         self._instances: dict[str, Backend] = {}
         self._lock = threading.Lock()
@@ -217,18 +219,29 @@ class Client:
         return image
 
     def generate_many(
-        self, requests: Iterable[str | Mapping[str, Any]], *, concurrency: int = 8
+        self,
+        requests: Iterable[str | Mapping[str, Any]],
+        *,
+        concurrency: int = 8,
+        processes: int | None = None,
     ) -> list[CodeImage | QrplexError]:
-        """Generate many codes with at most ``concurrency`` in flight (threads).
+        """Generate many codes with at most ``concurrency`` in flight.
 
         Each request is a content string or a mapping of :meth:`generate`'s keyword
         arguments (``{"content": ..., "symbology": ..., "width": ...}``). Results come in
         input order; a request that fails gives its :class:`QrplexError` in its place
         instead of aborting the batch.
+
+        Threads suit network backends (they wait on I/O). Local rendering is CPU-bound
+        Python, which threads cannot run in parallel: pass ``processes=N`` (``0`` for one per
+        core) to spread the work over worker processes, each with a client built from the
+        same configuration (circuit breakers are then per process).
         """
         from concurrent.futures import ThreadPoolExecutor
 
         items = [_as_kwargs(item) for item in requests]
+        if processes is not None:
+            return _generate_in_processes(self._spec, items, processes)
 
         def one(kwargs: dict[str, Any]) -> CodeImage | QrplexError:
             try:
@@ -347,3 +360,31 @@ def _as_kwargs(item: str | Mapping[str, Any]) -> dict[str, Any]:
     raise InvalidRequestError(
         f"a batch item must be a content string or a mapping with 'content', not {item!r}"
     )
+
+
+_worker_client: Client | None = None
+
+
+def _start_worker(spec: tuple[Any, ...]) -> None:
+    global _worker_client
+    explicit, environ, cwd, user_config = spec
+    _worker_client = Client(config=explicit, environ=environ, cwd=cwd, user_config=user_config)
+
+
+def _generate_in_worker(kwargs: dict[str, Any]) -> CodeImage | QrplexError:
+    assert _worker_client is not None
+    try:
+        return _worker_client.generate(**kwargs)
+    except QrplexError as error:
+        return error
+
+
+def _generate_in_processes(
+    spec: tuple[Any, ...], items: list[dict[str, Any]], processes: int
+) -> list[CodeImage | QrplexError]:
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = processes or os.cpu_count() or 1
+    chunk = max(1, len(items) // (workers * 4))
+    with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(spec,)) as pool:
+        return list(pool.map(_generate_in_worker, items, chunksize=chunk))

@@ -34,7 +34,7 @@ No message or ``repr`` of any of these ever contains a secret: backends pass mes
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._model import Attempt
@@ -119,6 +119,10 @@ class BackendError(QrplexError):
         self.request_id = request_id
         super().__init__(message)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only arguments: rebuild through __dict__ so errors cross process pools.
+        return (_rebuild, (type(self), self.__dict__))
+
     def __str__(self) -> str:
         details = [
             f"{label} {value}"
@@ -187,3 +191,10 @@ class AllBackendsFailedError(BackendError):
 
     def __str__(self) -> str:
         return self.message
+
+
+def _rebuild(cls: type[BackendError], state: dict[str, Any]) -> BackendError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, state.get("message", ""))
+    error.__dict__.update(state)
+    return error

@@ -83,3 +83,21 @@ def test_generate_many_keeps_order_and_returns_errors_in_place() -> None:
         assert isinstance(batch[2], qrplex.InvalidContentError)
         texts = [decode(r.data) for r in batch if isinstance(r, qrplex.CodeImage)]
         assert texts == ["a", "5901234123457", "d"]
+
+
+def test_generate_many_in_worker_processes_keeps_order_and_errors() -> None:
+    items = [f"p{i}" for i in range(12)] + [""]
+    with qrplex.Client() as client:
+        results = client.generate_many(items, processes=2)
+    assert isinstance(results[-1], qrplex.InvalidContentError)
+    assert [decode(r.data) for r in results[:-1] if isinstance(r, qrplex.CodeImage)] == items[:-1]
+
+
+def test_backend_errors_survive_pickling_between_processes() -> None:
+    import pickle
+
+    error = qrplex.BackendUnavailableError(
+        "slow down", backend="cloudinfinite", status=503, code="SlowDown", retry_after=2.0
+    )
+    copy = pickle.loads(pickle.dumps(error))
+    assert (str(copy), copy.retry_after, copy.transient) == (str(error), 2.0, True)
