@@ -16,9 +16,7 @@ from qrplex._registry import reset_default_registry
 _DATABASE = DirectoryBasedExampleDatabase(Path(__file__).resolve().parent.parent / ".hypothesis")
 pytest_plugins = ["emulator_fixtures"]
 
-settings.register_profile(
-    "ci", max_examples=40, deadline=None, print_blob=True, database=_DATABASE
-)
+settings.register_profile("ci", max_examples=40, deadline=None, print_blob=True, database=_DATABASE)
 settings.register_profile(
     "thorough", max_examples=1000, deadline=None, print_blob=True, database=_DATABASE
 )
@@ -43,4 +41,3 @@ def isolated_environment(
     reset_default_registry()
     yield workdir
     reset_default_registry()
-

@@ -6,8 +6,8 @@ import logging
 import os
 import threading
 import time
-from dataclasses import replace
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ._backend import Backend

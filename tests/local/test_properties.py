@@ -118,6 +118,7 @@ def test_gtins_read_back(kit: ModuleType, symbology: str, digits: str) -> None:
 @given(content=UNICODE | LATIN1, error=st.sampled_from("LMQH"))
 def test_qr_version_is_the_one_the_core_planned(content: str, error: str) -> None:
     from qrplex import _qr_capacity as capacity
+
     planned = capacity.plan_qr(content, error)
     assert planned is not None
     options = {"error": error}
@@ -129,6 +130,7 @@ def test_qr_version_is_the_one_the_core_planned(content: str, error: str) -> Non
 @given(content=LATIN1.map(lambda text: text[:21]), error=st.sampled_from("LMQ"))
 def test_microqr_version_is_the_one_the_core_planned(content: str, error: str) -> None:
     from qrplex import _qr_capacity as capacity
+
     planned = capacity.plan_qr(content, error, micro=True)
     request = CodeRequest(content, "microqr", "png", None, {"error": error})
     if planned is None:
@@ -145,6 +147,7 @@ def test_microqr_version_is_the_one_the_core_planned(content: str, error: str) -
 )
 def test_linear_symbol_fits_the_core_minimum(kit: ModuleType, symbology: str, content: str) -> None:
     from qrplex import _validation as validation
+
     if symbology == "code39":
         content = "".join(c for c in content.upper() if c in CODE39_CHARS) or "A"
     elif symbology == "itf":

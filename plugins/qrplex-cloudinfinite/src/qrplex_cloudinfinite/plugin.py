@@ -1,4 +1,4 @@
-"""The qrplex plugin entry point: registers the ``cloudinfinite`` backend and ``qrplex emulator``."""
+"""The qrplex plugin entry point: the ``cloudinfinite`` backend and ``qrplex emulator``."""
 
 from __future__ import annotations
 
