@@ -24,11 +24,13 @@ _SUFFIX = ".qrplex"
 _VERSION = 1
 
 
-def request_key(request: CodeRequest) -> str:
-    """The cache key of a request: hex SHA-256 of its normalized JSON form."""
+def request_key(request: CodeRequest, backend: str | None = None) -> str:
+    """The cache key of a request: hex SHA-256 of its normalized JSON form (and of the
+    backend, when the caller pinned one)."""
     normalized = json.dumps(
         {
             "v": _VERSION,
+            "backend": backend,
             "content": request.content,
             "symbology": request.symbology,
             "format": request.format,
@@ -57,9 +59,10 @@ class FileCache:
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}{_SUFFIX}"
 
-    def get(self, request: CodeRequest) -> CodeImage | None:
-        """The cached image for ``request``, or ``None`` (also for a corrupt entry)."""
-        path = self._path(request_key(request))
+    def get(self, request: CodeRequest, backend: str | None = None) -> CodeImage | None:
+        """The cached image for ``request`` (made by ``backend`` if given), or ``None``
+        (also for a corrupt entry)."""
+        path = self._path(request_key(request, backend))
         try:
             blob = path.read_bytes()
         except OSError:
@@ -95,11 +98,12 @@ class FileCache:
         except (ValueError, KeyError, TypeError):
             return None
 
-    def put(self, request: CodeRequest, image: CodeImage) -> None:
-        """Store ``image`` for ``request``, then evict old entries over the size bound."""
+    def put(self, request: CodeRequest, image: CodeImage, backend: str | None = None) -> None:
+        """Store ``image`` for ``request`` (under ``backend`` if the caller pinned one), then
+        evict old entries over the size bound."""
         if len(image.data) > self.max_bytes:
             return
-        path = self._path(request_key(request))
+        path = self._path(request_key(request, backend))
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = {
             "sha256": hashlib.sha256(image.data).hexdigest(),

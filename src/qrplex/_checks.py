@@ -5,7 +5,7 @@ from __future__ import annotations
 from ._model import CodeRequest, Rendering
 from .errors import BadResponseError
 
-__all__ = ["check_rendering", "sniff_media_type"]
+__all__ = ["check_rendering", "png_size", "sniff_media_type"]
 
 _SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -35,8 +35,23 @@ def check_rendering(rendering: Rendering, request: CodeRequest, backend: str) ->
     expected = {"png": "image/png", "svg": "image/svg+xml"}.get(request.format)
     if actual != expected:
         raise BadResponseError(f"returned {actual} for a {request.format} request", backend=backend)
+    if actual == "image/png":
+        real = png_size(rendering.data)
+        if real != (rendering.width, rendering.height):
+            truth = "unreadable" if real is None else f"{real[0]}x{real[1]} px"
+            raise BadResponseError(
+                f"said its PNG is {rendering.width}x{rendering.height} px but it is {truth}",
+                backend=backend,
+            )
     if request.width is not None and rendering.width != request.width:
         raise BadResponseError(
             f"returned an image {rendering.width} px wide for a request of {request.width} px",
             backend=backend,
         )
+
+
+def png_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from a PNG's IHDR chunk, or ``None`` if it has none."""
+    if len(data) < 24 or data[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")

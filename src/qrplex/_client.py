@@ -187,11 +187,11 @@ class Client:
         )
         if verify:
             check_verifiable(request)
-        cached = self._cached(request)
+        cached = self._cached(request, backend)
         if cached is not None:
             return cached
         image = run_sync(request, self._plan(backend, options, verify))
-        self._store(request, image)
+        self._store(request, image, backend)
         return image
 
     async def agenerate(
@@ -211,11 +211,11 @@ class Client:
         )
         if verify:
             check_verifiable(request)
-        cached = self._cached(request)
+        cached = self._cached(request, backend)
         if cached is not None:
             return cached
         image = await run_async(request, self._plan(backend, options, verify))
-        self._store(request, image)
+        self._store(request, image, backend)
         return image
 
     def generate_many(
@@ -301,14 +301,14 @@ class Client:
             self._cache = FileCache(directory, max_bytes)
         return self._cache
 
-    def _cached(self, request: CodeRequest) -> CodeImage | None:
+    def _cached(self, request: CodeRequest, backend: str | None) -> CodeImage | None:
         cache = self.cache
-        return None if cache is None else cache.get(request)
+        return None if cache is None else cache.get(request, backend)
 
-    def _store(self, request: CodeRequest, image: CodeImage) -> None:
+    def _store(self, request: CodeRequest, image: CodeImage, backend: str | None) -> None:
         cache = self.cache
         if cache is not None:
-            cache.put(request, image)
+            cache.put(request, image, backend)
 
     def _warn(self, name: str, error: BackendError) -> None:
         key = (name, type(error).__name__)
@@ -318,7 +318,7 @@ class Client:
             if last is not None and now - last < _WARN_INTERVAL:
                 return
             self._last_warning[key] = now
-        logger.warning("backend %s failed, trying the next one: %s", name, error)
+        logger.warning("backend %s failed: %s", name, error)
 
     # -- lifecycle -----------------------------------------------------------------------
 

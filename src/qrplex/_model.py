@@ -117,9 +117,12 @@ class CodeImage:
         target = os.fspath(path)
         temporary = f"{target}.{os.getpid()}.part"
         try:
-            with open(temporary, "wb") as handle:
-                handle.write(self.data)
-            os.replace(temporary, target)
+            try:
+                with open(temporary, "wb") as handle:
+                    handle.write(self.data)
+                os.replace(temporary, target)
+            except OSError as error:  # name the file the caller asked for, not ours
+                raise OSError(error.errno, error.strerror, target) from None
         finally:
             if os.path.exists(temporary):
                 os.unlink(temporary)

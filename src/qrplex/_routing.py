@@ -23,8 +23,10 @@ from .errors import (
     AllBackendsFailedError,
     BackendAuthError,
     BackendError,
+    BackendUnavailableError,
     BadResponseError,
     InvalidRequestError,
+    QrplexError,
     UnsupportedError,
 )
 
@@ -75,7 +77,7 @@ def _crash(error: Exception, name: str) -> BadResponseError:
 
 def _attempt(name: str, error: BackendError | str, started: float, kind: str = "") -> Attempt:
     if isinstance(error, str):
-        return Attempt(name, kind, error, time.monotonic() - started, transient=True)
+        return Attempt(name, kind, f"{name}: {error}", time.monotonic() - started, True)
     return Attempt(
         backend=name,
         error_type=type(error).__name__,
@@ -90,6 +92,7 @@ def route(request: CodeRequest, plan: RoutePlan) -> Route:
     :func:`run_async`. Returns the image or raises the error the caller should see."""
     deadline = Deadline(plan.deadline)
     attempts: list[Attempt] = []
+    last_error: BackendError | None = None
     refusals: dict[str, str] = {}
     for name in plan.chain:
         cls = plan.backend_class(name)
@@ -113,7 +116,7 @@ def route(request: CodeRequest, plan: RoutePlan) -> Route:
             try:
                 try:
                     rendering = yield Render(instance, request)
-                except (BackendError, InvalidRequestError):
+                except QrplexError:
                     raise
                 except Exception as error:
                     raise _crash(error, name) from error
@@ -121,7 +124,7 @@ def route(request: CodeRequest, plan: RoutePlan) -> Route:
                 check_rendering(rendering, request, name)
                 if plan.verify:
                     verify_rendering(rendering, request, name)
-            except InvalidRequestError:
+            except (InvalidRequestError, UnsupportedError):
                 breaker.release_probe()
                 raise
             except BackendAuthError as error:
@@ -129,6 +132,7 @@ def route(request: CodeRequest, plan: RoutePlan) -> Route:
                 if not plan.fallback_on_auth_error:
                     raise
                 attempts.append(_attempt(name, error, started))
+                last_error = error
                 plan.on_fallback(name, error)
                 break
             except BackendError as error:
@@ -145,6 +149,7 @@ def route(request: CodeRequest, plan: RoutePlan) -> Route:
                             yield Sleep(wait)
                         continue
                 attempts.append(_attempt(name, error, started))
+                last_error = error
                 plan.on_fallback(name, error)
                 break
             else:
@@ -159,8 +164,17 @@ def route(request: CodeRequest, plan: RoutePlan) -> Route:
                     content=request.content,
                     attempts=tuple(attempts),
                 )
+    if last_error is None and len({a.backend for a in attempts}) == 1:
+        only = attempts[-1]  # only skips (circuit open, deadline): say so as unavailable
+        last_error = BackendUnavailableError(
+            only.message.removeprefix(f"{only.backend}: "), backend=only.backend
+        )
+    if last_error is not None and {a.backend for a in attempts} == {last_error.backend}:
+        # One backend was tried: its own error (with every attempt) says it best.
+        last_error.attempts = tuple(attempts)
+        raise last_error
     if attempts:
-        raise AllBackendsFailedError(tuple(attempts))
+        raise AllBackendsFailedError(tuple(attempts)) from last_error
     reasons = "; ".join(f"{name} does not support {why}" for name, why in refusals.items())
     raise UnsupportedError(f"no backend can make this {request.symbology} code: {reasons}")
 

@@ -5,35 +5,44 @@ from __future__ import annotations
 import io
 
 from ._model import CodeImage
+from ._qr_capacity import segment_for
+from ._symbologies import SYMBOLOGIES
 from .errors import UnsupportedError
 
-__all__ = ["draw_in_terminal"]
+__all__ = ["check_drawable", "draw_in_terminal"]
+
+_DRAWABLE = frozenset({"qr", "microqr"})
 
 
-def draw_in_terminal(image: CodeImage) -> str:
+def check_drawable(symbology: str) -> None:
+    """Raise :class:`UnsupportedError` unless codes of ``symbology`` can be drawn in a
+    terminal (QR and Micro QR can; linear barcodes cannot be drawn legibly)."""
+    if symbology in SYMBOLOGIES and symbology not in _DRAWABLE:
+        raise UnsupportedError(
+            f"{SYMBOLOGIES[symbology].title} barcodes cannot be drawn in a terminal: "
+            "write one to a file with -o FILE, or redirect stdout"
+        )
+
+
+def draw_in_terminal(image: CodeImage, error: str = "M") -> str:
     """Text that draws ``image``'s QR code with half-block characters.
 
-    The drawing is made by segno from the image's content, with the same charset policy every
-    backend follows, so it shows the same code the backend produced (a terminal cannot show
-    the PNG itself). Linear barcodes cannot be drawn legibly in a terminal.
+    A terminal cannot show the PNG itself, so segno draws the same content with the charset
+    policy every backend follows (:mod:`qrplex._qr_capacity`: the same mode, charset and
+    ECI), at error correction level ``error``.
     """
-    if image.symbology not in {"qr", "microqr"}:
-        raise UnsupportedError(
-            f"a {image.symbology} barcode cannot be drawn in a terminal; "
-            "write it to a file with -o FILE, or redirect stdout"
-        )
+    check_drawable(image.symbology)
     import segno
 
-    try:
-        image.content.encode("latin-1")
-        encoding, eci = "latin-1", False
-    except UnicodeEncodeError:
-        encoding, eci = "utf-8", True
+    segment = segment_for(image.content)
+    micro = image.symbology == "microqr"
     code = segno.make(
         image.content,
-        encoding=encoding,
-        eci=eci,
-        micro=image.symbology == "microqr",
+        error=error,
+        mode=segment.mode,
+        encoding=segment.encoding,
+        eci=segment.eci,
+        micro=micro,
         boost_error=False,
     )
     out = io.StringIO()

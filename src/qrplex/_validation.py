@@ -271,12 +271,15 @@ def _qr_content(content: str, spec: Symbology, options: Mapping[str, Any]) -> st
 
 
 def _over_capacity_message(segment: Segment, spec: Symbology, level: str, *, micro: bool) -> str:
-    needs_how, holds_how = (" (UTF-8 with ECI)", " of UTF-8 with ECI") if segment.eci else ("", "")
+    charset = {"latin-1": "Latin-1", "utf-8": "UTF-8"}[segment.charset]
+    needs_how, holds_how = (
+        (f" ({charset} with ECI)", f" of {charset} with ECI") if segment.eci else ("", "")
+    )
     limit = max_length(segment.mode, level, micro=micro, eci=segment.eci)
     others: list[str] = []
     for mode in _MODES:
         if mode != segment.mode or (segment.eci and mode == "byte"):
-            unit = "Latin-1 bytes" if mode == "byte" else Segment(mode, 0).unit
+            unit = "ASCII bytes" if mode == "byte" else Segment(mode, 0).unit
             others.append(f"{mode} {max_length(mode, level, micro=micro)} {unit}")
     return (
         f"content needs {segment.length} {segment.unit} in {segment.mode} mode{needs_how}; "

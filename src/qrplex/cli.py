@@ -9,11 +9,12 @@ import argparse
 import json
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._symbologies import FORMATS, SYMBOLOGIES
-from .errors import QrplexError
+from .errors import InvalidOptionError, QrplexError
 
 if TYPE_CHECKING:
     from ._client import Client
@@ -34,15 +35,33 @@ def _positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of pixels") from None
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
     return value
 
 
-def _option(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE")
-    return key.strip(), value.strip()
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    print(f"qrplex: warning: {message}", file=sys.stderr)
+
+
+def _setup_logging() -> None:
+    import logging
+
+    logger = logging.getLogger("qrplex")
+    if any(getattr(h, "qrplex_cli", False) for h in logger.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("qrplex: %(levelname)s: %(message)s"))
+    handler.qrplex_cli = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
 
 
 def _client(args: argparse.Namespace) -> Client:
@@ -97,6 +116,11 @@ def _format_for(args: argparse.Namespace) -> str:
         extension = os.path.splitext(str(args.output))[1].lower().lstrip(".")
         if extension in {"png", "svg"}:
             return extension
+        if extension:
+            raise InvalidOptionError(
+                f"cannot tell the format from '.{extension}': name the file .png or .svg, "
+                "or pass --format png|svg"
+            )
     return "png"
 
 
@@ -107,6 +131,10 @@ def _run_make(args: argparse.Namespace) -> int:
     if args.height is not None:
         options["height"] = args.height
     draw = args.output is None and sys.stdout.isatty()
+    if draw:
+        from ._terminal import check_drawable
+
+        check_drawable(args.symbology)  # before any (possibly paid) backend call
     with _client(args) as client:
         image = client.generate(
             args.content,
@@ -117,15 +145,17 @@ def _run_make(args: argparse.Namespace) -> int:
             verify=args.verify,
             **options,
         )
-    for attempt in image.attempts:
+    if image.attempts:
+        failed = ", ".join(dict.fromkeys(a.backend for a in image.attempts))
         print(
-            f"qrplex: {attempt.backend} failed ({attempt.message}); used {image.backend}",
+            f"qrplex: made by {image.backend} after {len(image.attempts)} failed "
+            f"attempt(s) on {failed}",
             file=sys.stderr,
         )
     if draw:
         from ._terminal import draw_in_terminal
 
-        sys.stdout.write(draw_in_terminal(image))
+        sys.stdout.write(draw_in_terminal(image, str(args.error or "M").upper()))
         return 0
     if args.output in (None, "-"):
         sys.stdout.buffer.write(image.data)
@@ -216,12 +246,13 @@ def _run_batch(args: argparse.Namespace) -> int:
         f"(already there), {summary.failed} failed" + (f"; served by {served}" if served else ""),
         file=sys.stderr,
     )
-    if summary.failures:
-        report = Path(args.report) if args.report else out_dir / "failed.csv"
-        write_report(summary, report)
-        print(f"failed rows and reasons: {report}", file=sys.stderr)
-        return EXIT_ERROR
-    return 0
+    report = Path(args.report) if args.report else out_dir / "failed.csv"
+    if not summary.failures:
+        report.unlink(missing_ok=True)  # a report from an earlier run no longer applies
+        return 0
+    write_report(summary, report)
+    print(f"failed rows and reasons: {report}", file=sys.stderr)
+    return EXIT_ERROR
 
 
 # -- backends ---------------------------------------------------------------------------
@@ -243,7 +274,7 @@ def _run_backends(args: argparse.Namespace) -> int:
             print(f"{info.name:<16} {origin:<28} broken: {info.error}")
             continue
         caps = info.capabilities
-        print(f"{info.name:<16} {origin:<28} ok (circuit {info.circuit})")
+        print(f"{info.name:<16} {origin:<28} ok")
         print(f"  symbologies: {', '.join(sorted(caps.symbologies))}")
         print(f"  formats:     {', '.join(sorted(caps.formats))}")
         print(f"  options:     {', '.join(sorted(caps.options)) or '-'}")
@@ -258,27 +289,29 @@ def _run_config(args: argparse.Namespace) -> int:
 
     client = _client(args)
     config = client.config
-    print(f"chain: {' -> '.join(client.chain)}")
+    lines = [f"chain: {' -> '.join(client.chain)}"]
     for key, sourced in config.values.items():
-        value = sourced.value
-        shown = ", ".join(value) if isinstance(value, tuple) else value
-        print(f"{key} = {shown!s}    ({sourced.source})")
+        lines.append(f"{key} = {_shown(sourced.value)}    ({sourced.source})")
     registry = client.registry
     for name in registry.names():
         settings = registry.get(name).settings
         if not settings:
             continue
-        print(f"[backends.{name}]")
+        lines.append(f"[backends.{name}]")
         secret = {s.name for s in settings if s.secret}
         for key, sourced in config.backend_settings(name, settings).items():
-            if sourced.value is None:
-                shown = "(not set)"
-            elif key in secret:
-                shown = REDACTED
-            else:
-                shown = str(sourced.value)
-            print(f"  {key} = {shown}    ({sourced.source})")
+            shown = REDACTED if key in secret and sourced.value is not None else None
+            lines.append(f"  {key} = {shown or _shown(sourced.value)}    ({sourced.source})")
+    print("\n".join(lines))  # all or nothing: a bad table fails before anything is printed
     return 0
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "(not set)"
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(map(str, value)) + "]"
+    return str(value)
 
 
 # -- main -------------------------------------------------------------------------------
@@ -318,7 +351,14 @@ def _version() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    builtin = {"make", "batch", "backends", "config", "-h", "--help", "--version"}
+    builtin = {"make", "batch", "backends", "config", "--version"}
+    _setup_logging()
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return _run(arguments, builtin)
+
+
+def _run(arguments: list[str], builtin: set[str]) -> int:
     try:
         # Plugins' commands need the registry; the built-in ones load it only when used.
         registry = None

@@ -25,11 +25,12 @@ Catch at the level you care about::
         ├── BadResponseError          the service answered with something unusable
         │   └── VerificationError     ``verify=True``: the image does not read back as the
         │                             content
-        └── AllBackendsFailedError    every backend in the fallback chain failed; carries
-                                      ``attempts`` (one per backend tried)
+        └── AllBackendsFailedError    backends of the fallback chain failed, more than one;
+                                      ``attempts`` lists every try (when only one backend
+                                      was tried, its own error is raised, with ``attempts``)
 
-No message or ``repr`` of any of these ever contains a secret: backends pass messages through
-:func:`qrplex.errors.BackendError` only after redacting them.
+No message or ``repr`` of any of these ever contains a secret: backends redact what a service
+says before putting it in a :class:`BackendError`.
 """
 
 from __future__ import annotations
@@ -117,6 +118,8 @@ class BackendError(QrplexError):
         self.status = status
         self.code = code
         self.request_id = request_id
+        self.attempts: tuple[Attempt, ...] = ()
+        """Every failed attempt of the call that raised it (retries included)."""
         super().__init__(message)
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -181,12 +184,12 @@ class AllBackendsFailedError(BackendError):
     """Every backend that could serve the request failed; ``attempts`` says how."""
 
     def __init__(self, attempts: tuple[Attempt, ...]) -> None:
-        self.attempts = attempts
-        tried = "; ".join(f"{a.backend}: {a.error_type}: {a.message}" for a in attempts)
+        tried = "; ".join(f"{a.error_type}: {a.message}" for a in attempts)
         super().__init__(
             f"every backend failed ({tried})",
-            backend=" -> ".join(a.backend for a in attempts),
+            backend=" -> ".join(dict.fromkeys(a.backend for a in attempts)),
         )
+        self.attempts = attempts
         self.transient = any(a.transient for a in attempts)
 
     def __str__(self) -> str:

@@ -98,3 +98,39 @@ def test_config_shows_sources_and_redacts_secrets(
     assert "bucket = b-1250000000" in out
     assert "qrplex.toml" in out
     assert "chain: cloudinfinite -> local" in out
+
+
+def test_unknown_extension_is_an_error_not_a_mislabelled_file(isolated_environment: Path) -> None:
+    out = subprocess.run([QRPLEX, "make", "x", "-o", "x.jpg"], capture_output=True, text=True)
+    assert out.returncode == 1
+    assert "cannot tell the format from '.jpg'" in out.stderr
+    assert not (isolated_environment / "x.jpg").exists()
+
+
+def test_a_missing_directory_is_named_as_given(isolated_environment: Path) -> None:
+    out = subprocess.run(
+        [QRPLEX, "make", "x", "-o", "nowhere/x.png"], capture_output=True, text=True
+    )
+    assert out.returncode == 1
+    assert out.stderr.strip() == "qrplex: error: nowhere/x.png: No such file or directory"
+
+
+def test_zero_width_is_a_usage_error() -> None:
+    out = subprocess.run([QRPLEX, "make", "x", "-w", "0"], capture_output=True, text=True)
+    assert out.returncode == 2
+    assert "'0' is not a positive whole number" in out.stderr
+
+
+def test_barcodes_are_refused_in_a_terminal_before_any_backend_runs(
+    monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setenv("QRPLEX_BACKEND", "cloudinfinite")  # unconfigured: would fail if called
+    assert main(["make", "590123412345", "-s", "ean13"]) == 1
+    err = capsys.readouterr().err
+    assert "EAN-13 barcodes cannot be drawn in a terminal" in err
+
+
+def test_plugin_commands_appear_in_help() -> None:
+    out = subprocess.run([QRPLEX, "--help"], capture_output=True, text=True, check=True)
+    assert "emulator" in out.stdout

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 import qrplex
+from qrplex._registry import Registry
 from qrplex.testing import decode
 
 
@@ -166,7 +167,7 @@ def test_auth_errors_do_not_fall_back_unless_enabled(
         image = c.generate("allowed to fall back")
     assert image.backend == "local"
     assert [a.error_type for a in image.attempts] == ["BackendAuthError"]
-    assert "falling back" in caplog.text or "trying the next" in caplog.text
+    assert "backend cloudinfinite failed: cloudinfinite: The Signature" in caplog.text
     assert "not-the-right-key" not in caplog.text
 
 
@@ -175,10 +176,35 @@ def test_every_backend_failing_gives_one_error_with_every_attempt(
 ) -> None:
     config = cloud_config(f"http://127.0.0.1:{refused_port}", emulator_credentials, fallback=[])
     client = qrplex.Client(config=config)
-    with client, pytest.raises(qrplex.AllBackendsFailedError) as caught:
+    with client, pytest.raises(qrplex.BackendUnavailableError, match="Connection refused") as one:
         client.generate("nobody home")
-    assert [a.backend for a in caught.value.attempts] == ["cloudinfinite", "cloudinfinite"]
-    assert caught.value.transient
+    assert [a.backend for a in one.value.attempts] == ["cloudinfinite", "cloudinfinite"]
+    # With a fallback that fails too, one error carries every attempt of every backend.
+    config["fallback"] = ["down"]
+    client = qrplex.Client(config=config, registry=Registry(plugins=[("down", DownPlugin)]))
+    with client, pytest.raises(qrplex.AllBackendsFailedError) as every:
+        client.generate("nobody home")
+    assert [a.backend for a in every.value.attempts] == ["cloudinfinite"] * 2 + ["down"] * 2
+    assert every.value.backend == "cloudinfinite -> down"
+    assert "maintenance" in str(every.value)
+    assert every.value.transient
+
+
+class DownBackend(qrplex.Backend):
+    """A plugin backend that is always down for maintenance."""
+
+    name = "down"
+    capabilities = qrplex.Capabilities(frozenset({"qr"}), frozenset({"png"}))
+
+    def render(self, request: qrplex.CodeRequest) -> qrplex.Rendering:
+        raise qrplex.BackendUnavailableError("down for maintenance", backend=self.name)
+
+
+class DownPlugin:
+    @staticmethod
+    @qrplex.hookimpl
+    def qrplex_register_backends(register: Any) -> None:
+        register(DownBackend)
 
 
 def test_breaker_opens_then_calls_skip_the_network_then_it_closes_again(

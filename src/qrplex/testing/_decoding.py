@@ -122,7 +122,8 @@ def _formats(zx: Any, symbology: str | None) -> Any:
 
 
 def _format_name(result: zxingcpp.Barcode) -> str:
-    return str(result.format).rsplit(".", 1)[-1]
+    name = getattr(result.format, "name", None)
+    return str(name) if name else str(result.format).rsplit(".", 1)[-1].replace(" ", "")
 
 
 def _eci_text(zx: Any, image: Any, formats: Any, index: int) -> str | None:

@@ -6,6 +6,7 @@ Used by the decoder and by the conformance tests; needs Pillow only to rasterize
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import re
 import struct
@@ -92,7 +93,7 @@ def inspect_image(data: bytes) -> ImageInfo:
 # --- a rasterizer for SVGs made of axis-aligned rectangles --------------------------------
 
 
-class UnsupportedSvg(Exception):
+class UnsupportedSvgError(Exception):
     """The SVG uses something the rectangle rasterizer does not draw."""
 
 
@@ -105,7 +106,7 @@ def _float(element: ET.Element, name: str, default: float = 0.0) -> float:
         return default
     match = _LENGTH.match(value)
     if match is None:
-        raise UnsupportedSvg(f"{name}={value!r}")
+        raise UnsupportedSvgError(f"{name}={value!r}")
     return float(match[1])
 
 
@@ -133,7 +134,7 @@ def _subpaths(d: str) -> list[list[tuple[float, float]]]:
     def number() -> float:
         nonlocal index
         if index >= len(tokens) or tokens[index].isalpha():
-            raise UnsupportedSvg("a path command without its numbers")
+            raise UnsupportedSvgError("a path command without its numbers")
         index += 1
         return float(tokens[index - 1])
 
@@ -142,7 +143,7 @@ def _subpaths(d: str) -> list[list[tuple[float, float]]]:
             command = tokens[index]
             index += 1
         elif not command:
-            raise UnsupportedSvg("a path that does not start with a command")
+            raise UnsupportedSvgError("a path that does not start with a command")
         relative = command.islower()
         name = command.upper()
         if name == "Z":
@@ -169,7 +170,7 @@ def _subpaths(d: str) -> list[list[tuple[float, float]]]:
             dx, dy = number(), number()
             x, y = (x + dx, y + dy) if relative else (dx, dy)
         else:
-            raise UnsupportedSvg(f"path command {command!r}")
+            raise UnsupportedSvgError(f"path command {command!r}")
         current.append((x, y))
     if current:
         paths.append(current)
@@ -183,29 +184,75 @@ def _filled_rect(points: list[tuple[float, float]]) -> Rect:
     ys = sorted({y for _, y in points})
     corners = {(xs[0], ys[0]), (xs[-1], ys[0]), (xs[0], ys[-1]), (xs[-1], ys[-1])}
     if len(xs) != 2 or len(ys) != 2 or set(points) != corners:
-        raise UnsupportedSvg("a filled path that is not a rectangle")
+        raise UnsupportedSvgError("a filled path that is not a rectangle")
     return xs[0], ys[0], xs[1], ys[1]
 
 
 def _stroked_rects(points: list[tuple[float, float]], stroke_width: float) -> list[Rect]:
     half = stroke_width / 2
     rects: list[Rect] = []
-    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+    for (x0, y0), (x1, y1) in itertools.pairwise(points):
         if y0 == y1:
             rects.append((min(x0, x1), y0 - half, max(x0, x1), y0 + half))
         elif x0 == x1:
             rects.append((x0 - half, min(y0, y1), x0 + half, max(y0, y1)))
         else:
-            raise UnsupportedSvg("a diagonal stroke")
+            raise UnsupportedSvgError("a diagonal stroke")
     return rects
+
+
+Affine = tuple[float, float, float, float]  # x -> sx * x + tx, y -> sy * y + ty
+_TRANSFORM: Final = re.compile(r"\s*(matrix|translate|scale)\s*\(([^)]*)\)\s*,?")
+
+
+def _compose(outer: Affine, inner: Affine) -> Affine:
+    return (
+        outer[0] * inner[0],
+        outer[1] * inner[1],
+        outer[0] * inner[2] + outer[2],
+        outer[1] * inner[3] + outer[3],
+    )
+
+
+def _transform(text: str | None) -> Affine:
+    """An axis-aligned ``transform`` (``matrix`` without rotation, ``translate``, ``scale``)."""
+    result: Affine = (1.0, 1.0, 0.0, 0.0)
+    if text is None:
+        return result
+    position = 0
+    text = text.strip()
+    while position < len(text):
+        match = _TRANSFORM.match(text, position)
+        if match is None:
+            raise UnsupportedSvgError(f"transform {text!r}")
+        numbers = [float(value) for value in _NUMBER.findall(match[2])]
+        if match[1] == "scale" and len(numbers) in (1, 2):
+            step: Affine = (numbers[0], numbers[-1], 0.0, 0.0)
+        elif match[1] == "translate" and len(numbers) in (1, 2):
+            step = (1.0, 1.0, numbers[0], numbers[1] if len(numbers) == 2 else 0.0)
+        elif match[1] == "matrix" and len(numbers) == 6 and numbers[1] == numbers[2] == 0:
+            step = (numbers[0], numbers[3], numbers[4], numbers[5])
+        else:
+            raise UnsupportedSvgError(f"transform {match[0]!r}")
+        result = _compose(result, step)
+        position = match.end()
+    return result
+
+
+def _apply(affine: Affine, rect: Rect) -> Rect:
+    sx, sy, tx, ty = affine
+    xs = (sx * rect[0] + tx, sx * rect[2] + tx)
+    ys = (sy * rect[1] + ty, sy * rect[3] + ty)
+    return min(xs), min(ys), max(xs), max(ys)
 
 
 def _dark_rects(root: ET.Element) -> list[Rect]:
     rects: list[Rect] = []
 
-    def visit(element: ET.Element, fill: str | None, stroke: str | None, width: float) -> None:
-        if element.get("transform") is not None:
-            raise UnsupportedSvg("a transform")
+    def visit(
+        element: ET.Element, fill: str | None, stroke: str | None, width: float, outer: Affine
+    ) -> None:
+        affine = _compose(outer, _transform(element.get("transform")))
         tag = element.tag.removeprefix(_SVG_NS)
         fill = _paint(element, "fill", fill)
         stroke = _paint(element, "stroke", stroke)
@@ -214,27 +261,27 @@ def _dark_rects(root: ET.Element) -> list[Rect]:
             width = float(stroke_width)
         dark_fill = fill not in _LIGHT
         dark_stroke = stroke is not None and stroke not in _LIGHT
+        found: list[Rect] = []
         if tag == "rect":
             if dark_stroke:
-                raise UnsupportedSvg("a stroked rect")
+                raise UnsupportedSvgError("a stroked rect")
             if dark_fill:
                 x, y = _float(element, "x"), _float(element, "y")
-                rects.append(
-                    (x, y, x + _float(element, "width"), y + _float(element, "height"))
-                )
+                found.append((x, y, x + _float(element, "width"), y + _float(element, "height")))
         elif tag == "path":
             for points in _subpaths(element.get("d", "")):
                 if dark_stroke:
-                    rects.extend(_stroked_rects(points, width))
+                    found.extend(_stroked_rects(points, width))
                 if dark_fill and len(points) > 2:
-                    rects.append(_filled_rect(points))
+                    found.append(_filled_rect(points))
         elif tag in ("svg", "g"):
             for child in element:
-                visit(child, fill, stroke, width)
+                visit(child, fill, stroke, width, affine)
         elif tag not in ("title", "desc", "metadata", "defs"):
-            raise UnsupportedSvg(f"a {tag} element")
+            raise UnsupportedSvgError(f"a {tag} element")
+        rects.extend(_apply(affine, rect) for rect in found)
 
-    visit(root, None, None, 1.0)
+    visit(root, None, None, 1.0, (1.0, 1.0, 0.0, 0.0))
     return rects
 
 
@@ -245,9 +292,10 @@ def rasterize_svg(data: bytes) -> object | None:
     ``rect`` elements and ``path`` elements that are filled rectangles (``M``, ``H``, ``V``,
     ``L``, ``Z`` commands, absolute or relative) or horizontal / vertical strokes, with
     ``fill`` / ``stroke`` other than white or none being dark, and a ``viewBox`` scaling user
-    units to the ``width`` × ``height`` pixels. A pixel is dark when its centre is inside a
-    dark shape. Anything else (curves, transforms, text, gradients, images) returns ``None``:
-    the caller can still check the SVG's size, but not decode it.
+    units to the ``width`` × ``height`` pixels, and ``transform`` attributes that only scale
+    and translate. A pixel is dark when its centre is inside a dark shape. Anything else
+    (curves, rotations, text, gradients, images) returns ``None``: the caller can still
+    check the SVG's size, but not decode it.
 
     Raises:
         AssertionError: the SVG is not well-formed or has no pixel width and height.
@@ -263,11 +311,11 @@ def rasterize_svg(data: bytes) -> object | None:
         if view_box is not None:
             numbers = [float(value) for value in _NUMBER.findall(view_box)]
             if len(numbers) != 4 or numbers[2] <= 0 or numbers[3] <= 0:
-                raise UnsupportedSvg(f"viewBox {view_box!r}")
+                raise UnsupportedSvgError(f"viewBox {view_box!r}")
             offset_x, offset_y = numbers[0], numbers[1]
             scale_x, scale_y = width / numbers[2], height / numbers[3]
         rects = _dark_rects(root)
-    except (UnsupportedSvg, ValueError):
+    except (UnsupportedSvgError, ValueError):
         return None
     image = Image.new("L", (width, height), 255)
     draw = ImageDraw.Draw(image)

@@ -147,7 +147,7 @@ def _function_modules(size: int, version: int, micro: bool) -> list[list[bool]]:
     if version >= 2:
         count = version // 7 + 2
         step = 26 if version == 32 else (version * 4 + count * 2 + 1) // (count * 2 - 2) * 2
-        positions = [6] + sorted(size - 7 - i * step for i in range(count - 1))
+        positions = [6, *sorted(size - 7 - i * step for i in range(count - 1))]
         last = positions[-1]
         for row in positions:
             for col in positions:
@@ -186,9 +186,7 @@ def _qr_data_bits(bits: list[int], version: int, level: str) -> list[int]:
     data_codewords = capacity // 8
     blocks = _EC_BLOCKS[_LEVELS.index(level)][version - 1]
     total_codewords = len(bits) // 8
-    codewords = [
-        int("".join(map(str, bits[i * 8 : i * 8 + 8])), 2) for i in range(total_codewords)
-    ]
+    codewords = [int("".join(map(str, bits[i * 8 : i * 8 + 8])), 2) for i in range(total_codewords)]
     short = data_codewords // blocks
     long_blocks = data_codewords % blocks
     lengths = [short] * (blocks - long_blocks) + [short + 1] * long_blocks

@@ -38,8 +38,7 @@ from typing import Any, ClassVar, Final
 
 import httpx
 
-from qrplex._backend import Backend, Capabilities, Setting
-from qrplex._model import CodeRequest, Rendering
+from qrplex import Backend, Capabilities, CodeRequest, Rendering, Setting
 from qrplex.errors import InvalidContentError, UnsupportedError
 
 from ._clock import SkewedClock, parse_server_time

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from qrplex._backend import Setting
+from qrplex import Setting
 from qrplex.errors import ConfigError
 
 __all__ = [

@@ -24,7 +24,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml  # type: ignore[import-untyped]  # no stubs installed
 import defusedxml.ElementTree  # type: ignore[import-untyped]
 
-from qrplex._model import Rendering
+from qrplex import Rendering
 from qrplex.errors import (
     BackendAuthError,
     BackendError,

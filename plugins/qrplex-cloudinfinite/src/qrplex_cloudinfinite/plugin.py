@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from qrplex import Backend, Command
-from qrplex._hookspecs import hookimpl
+from qrplex import Backend, Command, hookimpl
 
 
 @hookimpl

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from qrplex._backend import Backend, Capabilities
-from qrplex._model import CodeRequest, Rendering
+from qrplex import Backend, Capabilities, CodeRequest, Rendering
 from qrplex._symbologies import MEDIA_TYPES, SYMBOLOGIES
 from qrplex.errors import UnsupportedError
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from qrplex._model import CodeRequest
+from qrplex import CodeRequest
 from qrplex.errors import InvalidContentError, InvalidOptionError
 
 from ._code128 import code128_pattern

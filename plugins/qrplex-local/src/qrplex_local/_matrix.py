@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from qrplex._model import CodeRequest
+from qrplex import CodeRequest
 from qrplex.errors import UnsupportedError
 
 __all__ = ["LINEAR_SYMBOLOGIES", "MATRIX_SYMBOLOGIES", "ModuleMatrix", "build_matrix"]

@@ -18,7 +18,7 @@ from typing import Any, Final
 
 import segno
 
-from qrplex._model import CodeRequest
+from qrplex import CodeRequest
 from qrplex._qr_capacity import segment_for
 from qrplex.errors import InvalidContentError, InvalidOptionError
 

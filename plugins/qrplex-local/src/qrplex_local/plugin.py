@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from qrplex._hookspecs import hookimpl
+from qrplex import hookimpl
 
 if TYPE_CHECKING:
-    from qrplex._backend import Backend
+    from qrplex import Backend
 
 
 @hookimpl

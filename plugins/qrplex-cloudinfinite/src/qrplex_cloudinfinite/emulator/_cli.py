@@ -10,7 +10,7 @@ import argparse
 import math
 import sys
 
-from qrplex._commands import Command
+from qrplex import Command
 
 __all__ = ["COMMAND", "FAULTS"]
 

@@ -90,10 +90,15 @@ def _qr(content: str, width: int) -> Rendered:
     eci: int | None = None
     if content.isascii():
         data = content.encode("ascii")
+    elif all(ord(char) < 256 for char in content):
+        # Raw Latin-1 bytes: in UNICODE mode libzint refuses C1 controls (U+0080-U+009F)
+        # under ECI 3, though they are bytes like any other here.
+        symbol.input_mode = zint.InputMode.DATA
+        symbol.eci = eci = 3
+        data = content.encode("latin-1")
     else:
-        eci = 3 if all(ord(char) < 256 for char in content) else 26
         symbol.input_mode = zint.InputMode.UNICODE
-        symbol.eci = eci
+        symbol.eci = eci = 26
     _encode(symbol, data)
     size = symbol.width
     total = size + 2 * QR_QUIET

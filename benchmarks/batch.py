@@ -1,0 +1,162 @@
+"""Section 5: ``generate_many`` over worker processes on all cores, against one.
+
+One batch of distinct QR codes (URLs, default size, PNG) on the local backend, three ways,
+interleaved round by round: ``generate_many(processes=0)`` (one worker per core),
+``generate_many(processes=1)``, and a plain loop over ``Client.generate`` in this process.
+A fourth case times ``generate_many(processes=0)`` on two codes: the fixed cost of a pool
+(start workers, build a client in each, tear down).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from ._probe import ParallelProbe
+from ._profile import Profile
+from ._report import Goal, Row, Section, fmt_ms, fmt_rate
+from ._timing import Case, Plan, Series, interleave, ratio
+
+__all__ = ["run"]
+
+GOAL = Goal(">=", 1.7)
+
+
+def _contents(count: int) -> list[str]:
+    return [
+        f"https://example.com/qrplex/item/{index:06d}?batch=benchmark" for index in range(count)
+    ]
+
+
+def _batch_row(
+    key: str, title: str, ours: Series, theirs: Series, name: str, size: int, goal: Goal | None
+) -> Row:
+    r = ratio(ours, theirs, rates=True)
+    return Row(
+        key=key,
+        title=title,
+        subject=f"{fmt_ms(ours.median)} ({fmt_rate(size / ours.median)})",
+        baseline=f"{fmt_ms(theirs.median)} ({fmt_rate(size / theirs.median)}, {name})",
+        value=r.median,
+        low=r.low,
+        high=r.high,
+        goal=goal,
+        data={
+            "seconds": round(ours.median, 4),
+            "baseline_seconds": round(theirs.median, 4),
+            "speedups": [round(v, 3) for v in r.values],
+            "codes": size,
+        },
+    )
+
+
+def run(profile: Profile, number: int) -> Section:
+    """Measure section 5."""
+    import qrplex
+
+    section = Section(number, "batch", "Batch: `generate_many` on all cores vs one")
+    size = profile.batch_size
+    contents = _contents(size)
+    workers = os.cpu_count() or 1
+    with qrplex.Client(backend="local") as client, ParallelProbe(workers) as probe:
+
+        def many(processes: int, items: list[str]) -> Callable[[int], None]:
+            def go(n: int) -> None:
+                for _ in range(n):
+                    results = client.generate_many(items, processes=processes)
+                    if any(isinstance(result, Exception) for result in results):
+                        raise AssertionError("a batch item failed")
+
+            return go
+
+        def loop(n: int) -> None:
+            for _ in range(n):
+                for content in contents:
+                    client.generate(content)
+
+        series = interleave(
+            [
+                # Compared pairs are neighbours, so they run back to back in every round.
+                Case("all-cores", many(0, contents), fixed_ops=1),
+                Case("one-process", many(1, contents), fixed_ops=1),
+                Case("probe-serial", probe.serial, fixed_ops=1),
+                Case("probe-parallel", probe.parallel, fixed_ops=1),
+                Case("loop", loop, fixed_ops=1),
+                Case("pool-only", many(0, contents[:2]), fixed_ops=1),
+            ],
+            Plan(rounds=profile.batch_rounds, target=0.0, warmup=0.0),
+        )
+    all_cores, one, plain, pool = (
+        series["all-cores"],
+        series["one-process"],
+        series["loop"],
+        series["pool-only"],
+    )
+    control = ratio(series["probe-parallel"], series["probe-serial"], rates=True)
+    speedup = ratio(all_cores, one, rates=True)
+    section.rows.extend(
+        [
+            _batch_row(
+                "batch.cores",
+                f"{size} QR codes: `processes=0` ({workers} workers) vs `processes=1`",
+                all_cores,
+                one,
+                "processes=1",
+                size,
+                GOAL,
+            ),
+            _batch_row(
+                "batch.loop",
+                f"{size} QR codes: `processes=0` vs a plain `Client.generate` loop",
+                all_cores,
+                plain,
+                "loop",
+                size,
+                None,
+            ),
+            _batch_row(
+                "batch.one",
+                f"{size} QR codes: `processes=1` vs a plain loop",
+                one,
+                plain,
+                "loop",
+                size,
+                None,
+            ),
+            Row(
+                key="batch.control",
+                title=f"Control: pure-Python work in {workers} processes vs 1 "
+                "(the parallelism the machine offered)",
+                subject=fmt_ms(series["probe-parallel"].median),
+                baseline=f"{fmt_ms(series['probe-serial'].median)} (one process)",
+                value=control.median,
+                low=control.low,
+                high=control.high,
+                data={"speedups": [round(v, 3) for v in control.values]},
+            ),
+        ]
+    )
+    per_code = plain.median / size
+    ideal = size * per_code / workers + pool.median
+    notes = [
+        f"Values are speed-ups (time of the baseline ÷ time of qrplex's way) per round, "
+        f"{profile.batch_rounds} rounds, one whole batch per case per round. A plain loop "
+        f"makes one code in {fmt_ms(per_code)}; a pool of {workers} workers costs "
+        f"{fmt_ms(pool.median)} to start, fill and stop even for 2 codes (fork, a `Client` "
+        f"per worker, shutdown), so {size} codes cannot take less than about "
+        f"{fmt_ms(ideal)} on {workers} cores: at most {plain.median / ideal:.2f}× the loop.",
+        f"Control (last row): in the same rounds, pure-Python arithmetic ran {control.median:.2f}× "
+        f"faster in {workers} processes than in one (ideal {workers}×). That is the most any "
+        f"CPU-bound work could gain from processes during this section; another process "
+        f"holding a core (see the load average) takes it from the workers. `processes=0` got "
+        f"{speedup.median / control.median:.0%} of that.",
+    ]
+    if any(row.verdict == "missed" for row in section.rows):
+        notes.append(
+            "Missed: the parallel part is diluted by the pool's fixed cost and by the parent "
+            "process, which pickles the requests and unpickles every image while the workers "
+            "render; and it can only be as parallel as the control. See docs/benchmarks.md "
+            "for what would close the gap."
+        )
+    section.notes.extend(notes)
+    return section

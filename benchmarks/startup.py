@@ -1,0 +1,207 @@
+"""Section 4: start-up as whole processes, against a bare interpreter and segno's own CLI.
+
+The venv's executables are run directly (``uv run`` would add its own start-up), from an
+empty temporary directory, with no ``QRPLEX_*`` variables and an empty ``XDG_CONFIG_HOME``
+(so no config file is read). Two settings of Python's bytecode cache:
+
+* warm (the goals): ``PYTHONPYCACHEPREFIX`` points at a private cache that the warm-up runs
+  fill, and ``PYTHONDONTWRITEBYTECODE`` is unset: what an installed package normally costs;
+* none: ``PYTHONDONTWRITEBYTECODE=1`` and an empty cache prefix, so every module (the
+  standard library's too) is compiled from source on every start, as in containers that set
+  ``PYTHONDONTWRITEBYTECODE`` and install without compiling (informational).
+
+``qrplex make URL -o f.png`` and ``segno URL --error M --no-error-boost --scale 10 -o f.png``
+write the same symbol at the same size (pixel-identical, checked before timing); segno's CLI
+with no options would make a different symbol (boosted error level, 1 px per module).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from ._commands import TIMEOUT, ImportProfile, import_profile, time_commands
+from ._images import same_png
+from ._profile import Profile
+from ._report import Goal, Row, Section, fmt_ms
+
+__all__ = ["run"]
+
+URL = "https://example.com/qrplex/benchmarks?id=42"
+IMPORT_GOAL = Goal("<=", 25.0, "ms")
+MAKE_GOAL = Goal("<=", 2.0)
+
+
+def _environment(tmp: Path, *, cache: bool) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("QRPLEX_")
+        and key not in {"PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX", "VIRTUAL_ENV"}
+    }
+    env["XDG_CONFIG_HOME"] = str(tmp / "config")
+    if cache:
+        env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
+    else:
+        env["PYTHONPYCACHEPREFIX"] = str(tmp / "no-pycache")
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def _commands(tmp: Path) -> dict[str, list[str]]:
+    bin_dir = Path(sys.executable).parent
+    python = str(bin_dir / "python")
+    return {
+        "bare": [python, "-c", "pass"],
+        "import-qrplex": [python, "-c", "import qrplex"],
+        "import-segno": [python, "-c", "import segno"],
+        "qrplex-make": [str(bin_dir / "qrplex"), "make", URL, "-o", str(tmp / "qrplex.png")],
+        "segno-cli": [
+            str(bin_dir / "segno"),
+            URL,
+            "--error",
+            "M",
+            "--no-error-boost",
+            "--scale",
+            "10",
+            "-o",
+            str(tmp / "segno.png"),
+        ],
+    }
+
+
+def _check(commands: Mapping[str, Sequence[str]], env: Mapping[str, str], tmp: Path) -> None:
+    """Run each command once (filling the bytecode cache) and compare the two images."""
+    for argv in commands.values():
+        subprocess.run(
+            argv, env=dict(env), cwd=tmp, check=True, timeout=TIMEOUT, capture_output=True
+        )
+    if not same_png((tmp / "qrplex.png").read_bytes(), (tmp / "segno.png").read_bytes()):
+        raise AssertionError("`qrplex make` and `segno` wrote different pixels")
+
+
+def _diff_row(key: str, title: str, times: dict[str, list[float]], name: str) -> Row:
+    diffs = [(a - b) * 1e3 for a, b in zip(times[name], times["bare"], strict=True)]
+    return Row(
+        key=key,
+        title=title,
+        subject=fmt_ms(statistics.median(times[name])),
+        baseline=f"{fmt_ms(statistics.median(times['bare']))} (`python -c pass`)",
+        value=statistics.median(diffs),
+        low=min(diffs),
+        high=max(diffs),
+        unit="ms",
+        goal=IMPORT_GOAL if key == "startup.import" else None,
+        data={"diffs_ms": [round(v, 2) for v in diffs]},
+    )
+
+
+def _ratio_row(key: str, title: str, times: dict[str, list[float]], goal: Goal | None) -> Row:
+    ratios = [a / b for a, b in zip(times["qrplex-make"], times["segno-cli"], strict=True)]
+    return Row(
+        key=key,
+        title=title,
+        subject=fmt_ms(statistics.median(times["qrplex-make"])),
+        baseline=f"{fmt_ms(statistics.median(times['segno-cli']))} (segno CLI)",
+        value=statistics.median(ratios),
+        low=min(ratios),
+        high=max(ratios),
+        goal=goal,
+        data={"ratios": [round(v, 3) for v in ratios]},
+    )
+
+
+def _imports(label: str, profile: ImportProfile) -> str:
+    listed = ", ".join(
+        f"`{name}` {fmt_ms(seconds)} (by `{importer}`)"
+        for name, seconds, importer in profile.heaviest
+    )
+    return (
+        f"{label}: {fmt_ms(profile.total)} of imports in all, of which "
+        f"{fmt_ms(profile.own)} executing qrplex's own modules; the heaviest imports of other "
+        f"modules: {listed}."
+    )
+
+
+def run(profile: Profile, number: int) -> Section:
+    """Measure section 4."""
+    section = Section(number, "startup", "Start-up (whole processes)")
+    with tempfile.TemporaryDirectory(prefix="qrplex-bench-startup-") as scratch:
+        tmp = Path(scratch)
+        (tmp / "config").mkdir()
+        commands = _commands(tmp)
+        warm_env = _environment(tmp, cache=True)
+        cold_env = _environment(tmp, cache=False)
+        _check(commands, warm_env, tmp)
+        warm, tool = time_commands(
+            commands,
+            rounds=profile.startup_rounds,
+            runs=profile.startup_runs,
+            env=warm_env,
+            cwd=tmp,
+        )
+        cold_commands = {k: v for k, v in commands.items() if k != "import-segno"}
+        cold, _ = time_commands(
+            cold_commands,
+            rounds=profile.startup_rounds,
+            runs=max(2, profile.startup_runs // 2),
+            env=cold_env,
+            cwd=tmp,
+        )
+        import_imports = import_profile(commands["import-qrplex"], env=warm_env, cwd=tmp)
+        make_argv = [str(Path(sys.executable).parent / "python"), *commands["qrplex-make"]]
+        make_imports = import_profile(make_argv, env=warm_env, cwd=tmp)
+    section.rows.extend(
+        [
+            _diff_row(
+                "startup.import", "`import qrplex` above a bare interpreter", warm, "import-qrplex"
+            ),
+            _ratio_row(
+                "startup.make",
+                "`qrplex make URL -o f.png` vs `segno URL -o f.png`",
+                warm,
+                MAKE_GOAL,
+            ),
+            _diff_row(
+                "startup.import-segno",
+                "`import segno` above a bare interpreter (context)",
+                warm,
+                "import-segno",
+            ),
+            _diff_row(
+                "startup.import.nocache",
+                "No bytecode cache: `import qrplex` above a bare interpreter",
+                cold,
+                "import-qrplex",
+            ),
+            _ratio_row(
+                "startup.make.nocache", "No bytecode cache: `qrplex make` vs segno CLI", cold, None
+            ),
+        ]
+    )
+    make_median = statistics.median(warm["qrplex-make"])
+    section.notes.extend(
+        [
+            f"Timed with {tool}: {profile.startup_rounds} rounds of {profile.startup_runs} runs "
+            "per command (half as many without a bytecode cache), in A B B A order; "
+            "a round keeps each command's median, and values are medians of the per-round "
+            "differences (ms) or ratios. Commands: "
+            + "; ".join(f"`{shlex.join(argv)}`" for argv in commands.values())
+            + ".",
+            _imports(
+                "`import qrplex` (best of 3 runs with `-X importtime`, warm cache)", import_imports
+            ),
+            _imports(f"`qrplex make` (median {fmt_ms(make_median)} in all)", make_imports),
+            "The make command loads every installed backend plugin to find `local`: the "
+            "plugin registry scans entry points with `importlib.metadata`, imports pluggy, and "
+            "registering the cloudinfinite backend imports its module and so httpx, even when "
+            "only the local backend is used. segno's CLI imports segno and writes the PNG.",
+        ]
+    )
+    return section
