@@ -14,7 +14,7 @@ from qrplex._registry import reset_default_registry
 
 # An absolute database path: tests chdir into temporary directories, and a clean clone has none.
 _DATABASE = DirectoryBasedExampleDatabase(Path(__file__).resolve().parent.parent / ".hypothesis")
-pytest_plugins = ["emulator_fixtures"]
+pytest_plugins = ["emulator_fixtures", "pytester"]
 
 settings.register_profile("ci", max_examples=40, deadline=None, print_blob=True, database=_DATABASE)
 settings.register_profile(

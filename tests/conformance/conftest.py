@@ -131,13 +131,3 @@ def live_client(environ: Mapping[str, str] = CAPTURED_ENV) -> qrplex.Client:
         environ=environ,
         user_config=False,
     )
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Load pytest's ``pytester`` plugin (for running the kit on third-party backends).
-
-    ``pytest_plugins = ["pytester"]`` is refused in a conftest below the top level, so the
-    plugin is loaded here, when pytest reaches this directory.
-    """
-    if not config.pluginmanager.has_plugin("pytester"):
-        config.pluginmanager.import_plugin("pytester")
