@@ -93,7 +93,7 @@ def _qr(content: str, width: int) -> Rendered:
     elif all(ord(char) < 256 for char in content):
         # Raw Latin-1 bytes: in UNICODE mode libzint refuses C1 controls (U+0080-U+009F)
         # under ECI 3, though they are bytes like any other here.
-        symbol.input_mode = zint.InputMode.DATA
+        symbol.input_mode = zint.InputMode(0)  # DATA (raw bytes); the stubs lack the name
         symbol.eci = eci = 3
         data = content.encode("latin-1")
     else:
