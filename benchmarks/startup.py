@@ -39,7 +39,9 @@ IMPORT_GOAL = Goal("<=", 25.0, "ms")
 MAKE_GOAL = Goal("<=", 2.0)
 
 
-def _environment(tmp: Path, *, cache: bool) -> dict[str, str]:
+def environment(tmp: Path, *, cache: bool) -> dict[str, str]:
+    """The environment commands run in: no ``QRPLEX_*``, an empty ``XDG_CONFIG_HOME`` under
+    ``tmp``, and a warm private bytecode cache (``cache``) or none at all."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -150,8 +152,8 @@ def run(profile: Profile, number: int) -> Section:
         tmp = Path(scratch)
         (tmp / "config").mkdir()
         commands = _commands(tmp)
-        warm_env = _environment(tmp, cache=True)
-        cold_env = _environment(tmp, cache=False)
+        warm_env = environment(tmp, cache=True)
+        cold_env = environment(tmp, cache=False)
         _check(commands, warm_env, tmp)
         warm, tool = time_commands(
             commands,

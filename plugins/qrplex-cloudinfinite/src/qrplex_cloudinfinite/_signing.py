@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 __all__ = [
+    "SIGNATURE_FIELDS",
     "SignatureFields",
     "authorization",
     "cos_quote",
@@ -37,7 +38,7 @@ __all__ = [
 
 _SAFE = "-_.~"
 _TIME = re.compile(r"\A[0-9]{1,20};[0-9]{1,20}\Z")
-_FIELDS = (
+SIGNATURE_FIELDS = (
     "q-sign-algorithm",
     "q-ak",
     "q-sign-time",
@@ -183,7 +184,7 @@ def parse_authorization(value: str) -> SignatureFields:
         if key in fields:
             raise ValueError(f"malformed authorization: {key!r} appears more than once")
         fields[key] = field_value.strip()
-    missing = [name for name in _FIELDS if name not in fields]
+    missing = [name for name in SIGNATURE_FIELDS if name not in fields]
     if missing:
         raise ValueError(f"malformed authorization: missing {', '.join(missing)}")
     for name in ("q-sign-time", "q-key-time"):

@@ -27,6 +27,7 @@ import hmac
 from collections.abc import Iterable, Mapping
 
 from .._signing import (
+    SIGNATURE_FIELDS,
     SignatureFields,
     cos_quote,
     format_string,
@@ -41,17 +42,7 @@ from ._responses import iso_time
 
 __all__ = ["AUTH_PARAMS", "MAX_SKEW", "authenticate"]
 
-AUTH_PARAMS = frozenset(
-    {
-        "q-sign-algorithm",
-        "q-ak",
-        "q-sign-time",
-        "q-key-time",
-        "q-header-list",
-        "q-url-param-list",
-        "q-signature",
-    }
-)
+AUTH_PARAMS = frozenset(SIGNATURE_FIELDS)
 """Query parameters that carry the signature itself (never signed)."""
 
 MAX_SKEW = 15 * 60
