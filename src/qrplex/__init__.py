@@ -4,40 +4,41 @@
 >>> image = qrplex.generate("https://example.com")
 >>> image.save("qr.png")
 
-Plugin discovery is lazy: importing qrplex loads no plugin and no pluggy; the first call that
-needs a backend does.
+Everything is loaded lazily: ``import qrplex`` runs this module alone; the first use of a
+name imports its module, and the first call that needs a backend discovers the plugins.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from ._api import agenerate, backends, generate, symbologies
-from ._backend import Backend, Capabilities, Setting
-from ._client import Client
-from ._commands import Command
-from ._model import Attempt, CodeImage, CodeRequest, Rendering
-from ._registry_info import BackendInfo
-from .errors import (
-    AllBackendsFailedError,
-    BackendAuthError,
-    BackendError,
-    BackendRejectedError,
-    BackendUnavailableError,
-    BadResponseError,
-    ConfigError,
-    InvalidContentError,
-    InvalidOptionError,
-    InvalidRequestError,
-    PluginError,
-    QrplexError,
-    UnknownBackendError,
-    UnsupportedError,
-    VerificationError,
-)
-
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
+    from typing import Any
+
     import pluggy
+
+    from ._api import agenerate, backends, generate, symbologies
+    from ._backend import Backend, Capabilities, Setting
+    from ._client import Client
+    from ._commands import Command
+    from ._model import Attempt, CodeImage, CodeRequest, Rendering
+    from ._registry_info import BackendInfo
+    from .errors import (
+        AllBackendsFailedError,
+        BackendAuthError,
+        BackendError,
+        BackendRejectedError,
+        BackendUnavailableError,
+        BadResponseError,
+        ConfigError,
+        InvalidContentError,
+        InvalidOptionError,
+        InvalidRequestError,
+        PluginError,
+        QrplexError,
+        UnknownBackendError,
+        UnsupportedError,
+        VerificationError,
+    )
 
     hookimpl: pluggy.HookimplMarker
 
@@ -77,10 +78,43 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    # pluggy costs ~20 ms to import; only plugins (loaded lazily) need the marker.
-    if name == "hookimpl":
-        from ._hookspecs import hookimpl
+# Where each public name lives: ``import qrplex`` loads none of them (start-up stays within
+# a few milliseconds); the first use of a name imports its module.
+_LAZY = {
+    "agenerate": "_api",
+    "backends": "_api",
+    "generate": "_api",
+    "symbologies": "_api",
+    "Backend": "_backend",
+    "Capabilities": "_backend",
+    "Setting": "_backend",
+    "Client": "_client",
+    "Command": "_commands",
+    "hookimpl": "_hookspecs",
+    "Attempt": "_model",
+    "CodeImage": "_model",
+    "CodeRequest": "_model",
+    "Rendering": "_model",
+    "BackendInfo": "_registry_info",
+    **{name: "errors" for name in __all__ if name.endswith("Error")},
+}
 
-        return hookimpl
-    raise AttributeError(f"module 'qrplex' has no attribute {name!r}")
+
+_SUBMODULES = frozenset({"cli", "errors", "testing"})
+
+
+def __getattr__(name: str) -> Any:
+    from importlib import import_module
+
+    if name in _SUBMODULES:
+        return import_module(f".{name}", __name__)
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'qrplex' has no attribute {name!r}")
+    value = getattr(import_module(f".{module_name}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -100,13 +100,29 @@ def test_errors_form_one_tree() -> None:
         assert getattr(qrplex, name) is getattr(qrplex.errors, name)
 
 
-def test_import_loads_no_plugin_and_no_pluggy() -> None:
+def test_import_loads_nothing_but_the_package_module() -> None:
     import subprocess
     import sys
 
     code = (
         "import sys, qrplex; "
-        "print(sorted(m for m in sys.modules if m.startswith(('pluggy', 'qrplex_', 'segno'))))"
+        "print(sorted(m for m in sys.modules if m.startswith(('pluggy', 'qrplex', 'segno', "
+        "'typing'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert out.stdout.strip() == "['qrplex']"
+
+
+def test_lazy_names_resolve_on_first_use() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import qrplex; "
+        "print(qrplex.errors.QrplexError is qrplex.QrplexError, 'Client' in dir(qrplex), "
+        "qrplex.hookimpl.project_name)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True", "qrplex"]
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        qrplex.nope  # type: ignore[attr-defined]  # noqa: B018

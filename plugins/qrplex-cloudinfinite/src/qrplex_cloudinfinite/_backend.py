@@ -34,9 +34,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Final
-
-import httpx
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from qrplex import Backend, Capabilities, CodeRequest, Rendering, Setting
 from qrplex.errors import InvalidContentError, UnsupportedError
@@ -45,7 +43,9 @@ from ._clock import SkewedClock, parse_server_time
 from ._config import SETTINGS, CloudInfiniteConfig, parse_config
 from ._responses import BACKEND, RawResponse, Redactor, error_for, rendering_from, skew_server_time
 from ._signing import authorization, cos_quote
-from ._transport import HttpTransport
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["DEFAULT_WIDTH", "MAX_WIDTH", "CloudInfiniteBackend"]
 
@@ -112,6 +112,12 @@ class CloudInfiniteBackend(Backend):
                 for key, value in config.items()
             }
         )
+        # httpx (~100 ms to import) loads when an instance is made, not when the plugin
+        # registers the class: listing backends or using local stays fast.
+        import httpx
+
+        from ._transport import HttpTransport
+
         self._redact = Redactor(self._settings.secrets())
         self._clock = SkewedClock(clock)
         self._base = httpx.URL(self._settings.base_url)
