@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from ._backend import Backend
 from ._breaker import CircuitBreaker
-from ._cache import FileCache
 from ._config import ResolvedConfig, load_config
 from ._model import CodeImage, CodeRequest
 from ._retry import RetryPolicy
@@ -22,6 +21,7 @@ from ._verify import check_verifiable
 from .errors import BackendError, InvalidRequestError, QrplexError
 
 if TYPE_CHECKING:
+    from ._cache import FileCache
     from ._registry import Registry
     from ._registry_info import BackendInfo
 
@@ -297,6 +297,8 @@ class Client:
         if directory is None:
             return None
         if self._cache is None:
+            from ._cache import FileCache
+
             max_bytes = int(float(self.config.get("cache_max_mb")) * 1024 * 1024)
             self._cache = FileCache(directory, max_bytes)
         return self._cache
