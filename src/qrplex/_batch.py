@@ -11,6 +11,7 @@ Input formats, chosen by extension (``.csv``, ``.jsonl`` / ``.ndjson``, anything
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 import unicodedata
@@ -46,6 +47,8 @@ class BatchRow:
     number: int
     kwargs: dict[str, Any]
     file: str | None = None
+    problem: str | None = None
+    """Why the row cannot be generated (a malformed row fails alone, not the batch)."""
 
 
 @dataclass(slots=True)
@@ -57,6 +60,7 @@ class BatchSummary:
     skipped: int = 0
     failures: list[tuple[BatchRow, str]] = field(default_factory=list)
     served_by: Counter[str] = field(default_factory=Counter)
+    interrupted: bool = False
 
     @property
     def failed(self) -> int:
@@ -64,13 +68,13 @@ class BatchSummary:
         return len(self.failures)
 
 
-def _row(number: int, values: Mapping[str, Any], source: str) -> BatchRow:
+def _row(number: int, values: Mapping[str, Any]) -> BatchRow:
+    def bad(problem: str) -> BatchRow:
+        return BatchRow(number, {"content": str(values.get("content", ""))}, problem=problem)
+
     unknown = sorted(set(values) - _KEYS)
     if unknown:
-        raise InvalidRequestError(
-            f"{source} row {number}: unknown column {unknown[0]!r}; "
-            f"allowed: {', '.join(sorted(_KEYS))}"
-        )
+        return bad(f"unknown column {unknown[0]!r}; allowed: {', '.join(sorted(_KEYS))}")
     kwargs: dict[str, Any] = {}
     for key, value in values.items():
         if value is None or value == "" or key == "file":
@@ -79,42 +83,58 @@ def _row(number: int, values: Mapping[str, Any], source: str) -> BatchRow:
             try:
                 value = int(value)
             except ValueError:
-                raise InvalidRequestError(
-                    f"{source} row {number}: {key} {value!r} is not a whole number"
-                ) from None
+                return bad(f"{key} {value!r} is not a whole number")
         kwargs[key] = value
     if "content" not in kwargs:
-        raise InvalidRequestError(f"{source} row {number}: no content")
+        return bad("no content")
     file = values.get("file")
     return BatchRow(number, kwargs, str(file) if file else None)
 
 
+def _text(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise InvalidRequestError(
+            f"{path}: line {line} is not UTF-8 (byte 0x{data[error.start]:02X}); "
+            "save the file as UTF-8"
+        ) from None
+
+
 def read_rows(path: Path) -> Iterator[BatchRow]:
-    """The rows of a batch input file (see the module docstring for the formats)."""
+    """The rows of a batch input file (see the module docstring for the formats).
+
+    Raises:
+        InvalidRequestError: the file is not UTF-8, or a CSV has no ``content`` column.
+            A malformed row does not raise: it comes back with ``problem`` set.
+    """
     suffix = path.suffix.lower()
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        if suffix == ".csv":
-            reader = csv.DictReader(handle)
-            if reader.fieldnames is None or "content" not in reader.fieldnames:
-                raise InvalidRequestError(f"{path}: a CSV input needs a 'content' column")
-            for number, values in enumerate(reader, start=2):
-                yield _row(number, values, str(path))
-        elif suffix in {".jsonl", ".ndjson"}:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    values = json.loads(line)
-                except json.JSONDecodeError as error:
-                    raise InvalidRequestError(f"{path} line {number}: {error.msg}") from None
-                if not isinstance(values, dict):
-                    raise InvalidRequestError(f"{path} line {number}: expected a JSON object")
-                yield _row(number, values, str(path))
-        else:
-            for number, line in enumerate(handle, start=1):
-                content = line.rstrip("\r\n")
-                if content.strip():
-                    yield BatchRow(number, {"content": content})
+    text = _text(path)
+    if suffix == ".csv":
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        if reader.fieldnames is None or "content" not in reader.fieldnames:
+            raise InvalidRequestError(f"{path}: a CSV input needs a 'content' column")
+        for number, values in enumerate(reader, start=2):
+            yield _row(number, values)
+    elif suffix in {".jsonl", ".ndjson"}:
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                values = json.loads(line)
+            except json.JSONDecodeError as error:
+                yield BatchRow(number, {"content": ""}, problem=f"not JSON: {error.msg}")
+                continue
+            if not isinstance(values, dict):
+                yield BatchRow(number, {"content": ""}, problem="expected a JSON object")
+                continue
+            yield _row(number, values)
+    else:
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                yield BatchRow(number, {"content": line})
 
 
 def safe_file_name(row: BatchRow, extension: str) -> str:
@@ -130,7 +150,7 @@ def safe_file_name(row: BatchRow, extension: str) -> str:
         ascii_text = unicodedata.normalize("NFKD", content).encode("ascii", "ignore").decode()
         slug = _UNSAFE.sub("_", ascii_text[:40]).strip("._")
         stem = f"{row.number:06d}-{slug}" if slug else f"{row.number:06d}"
-    stem = _UNSAFE.sub("_", stem).strip("._") or f"{row.number:06d}"
+    stem = _UNSAFE.sub("_", stem).strip("._")[:120] or f"{row.number:06d}"
     if not stem.lower().endswith(f".{extension}"):
         stem = f"{stem}.{extension}"
     return stem
@@ -158,13 +178,22 @@ def run_batch(
     root = out_dir.resolve()
     summary = BatchSummary(total=len(rows))
     todo: list[tuple[BatchRow, Path]] = []
+    claimed: dict[Path, int] = {}
     for row in rows:
         target = (root / safe_file_name(row, _extension(row, defaults.get("format")))).resolve()
-        if target.parent != root:  # e.g. a symlink planted in the output directory
+        if row.problem:
+            summary.failures.append((row, f"InvalidRequestError: {row.problem}"))
+        elif target.parent != root:  # e.g. a symlink planted in the output directory
             summary.failures.append((row, "output name escapes the output directory"))
+        elif target in claimed:
+            summary.failures.append(
+                (row, f"output {target.name} is already used by row {claimed[target]}")
+            )
         elif target.exists():
+            claimed[target] = row.number
             summary.skipped += 1
         else:
+            claimed[target] = row.number
             todo.append((row, target))
 
     def one(row: BatchRow, target: Path) -> str:
@@ -176,15 +205,21 @@ def run_batch(
         progress(summary)
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         futures = {pool.submit(one, row, target): row for row, target in todo}
-        for future in as_completed(futures):
-            row = futures[future]
-            try:
-                summary.served_by[future.result()] += 1
-                summary.written += 1
-            except (QrplexError, OSError) as error:
-                summary.failures.append((row, f"{type(error).__name__}: {error}"))
-            if progress:
-                progress(summary)
+        try:
+            for future in as_completed(futures):
+                row = futures[future]
+                try:
+                    summary.served_by[future.result()] += 1
+                    summary.written += 1
+                except (QrplexError, OSError) as error:
+                    summary.failures.append((row, f"{type(error).__name__}: {error}"))
+                if progress:
+                    progress(summary)
+        except KeyboardInterrupt:
+            # Stop at once: rows not started are dropped (a re-run resumes them), the ones
+            # in flight finish, and the caller still gets the summary.
+            pool.shutdown(wait=True, cancel_futures=True)
+            summary.interrupted = True
     summary.failures.sort(key=lambda failure: failure[0].number)
     return summary
 

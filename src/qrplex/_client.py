@@ -68,7 +68,7 @@ class Client:
         if backend is not None:
             explicit["backend"] = backend
         if fallback is not None:
-            explicit["fallback"] = list(fallback)
+            explicit["fallback"] = [fallback] if isinstance(fallback, str) else list(fallback)
         self.config: ResolvedConfig = load_config(
             explicit, environ=environ, cwd=cwd, user_file=user_config
         )
@@ -80,6 +80,7 @@ class Client:
         self._breakers: dict[str, CircuitBreaker] = {}
         self._cache: FileCache | None = None
         self._last_warning: dict[tuple[str, str], float] = {}
+        self._checked = False
 
     # -- configuration -------------------------------------------------------------------
 
@@ -116,6 +117,18 @@ class Client:
                 instance = cls({key: value.value for key, value in settings.items()})
                 self._instances[name] = instance
             return instance
+
+    def check(self, backend: str | None = None) -> None:
+        """Check the chain (or ``backend`` alone) up front: every backend is installed and
+        its configuration is complete, so a mistake shows at start-up rather than during an
+        outage, when a fallback is first needed.
+
+        Raises:
+            UnknownBackendError: a backend of the chain is not installed.
+            ConfigError: a backend's settings are malformed or incomplete.
+        """
+        for name in (backend,) if backend is not None else self.chain:
+            self.backend(name)
 
     def backends(self) -> list[BackendInfo]:
         """Every installed backend (and broken plugin) with its capabilities, status and
@@ -274,6 +287,9 @@ class Client:
     def _plan(
         self, backend: str | None, options: Mapping[str, Any], verify: bool = False
     ) -> RoutePlan:
+        if backend is None and not self._checked:
+            self.check()
+            self._checked = True
         return RoutePlan(
             chain=(backend,) if backend is not None else self.chain,
             user_options=frozenset(options),

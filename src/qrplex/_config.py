@@ -137,6 +137,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text; TOML files must be saved as UTF-8") from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot be read: {error.strerror}") from None
 
@@ -167,7 +169,8 @@ def _file_layers(environ: Mapping[str, str], cwd: Path, user_file: Path | None) 
     if named:
         path = Path(named).expanduser()
         if not path.is_file():
-            raise ConfigError(f"{CONFIG_ENV}={named}: no such file")
+            what = "a directory, not a file" if path.is_dir() else "no such file"
+            raise ConfigError(f"{CONFIG_ENV}={named}: {what}")
         layers.append(_Layer(str(path), _read_toml(path)))
     project = cwd / "qrplex.toml"
     if project.is_file():

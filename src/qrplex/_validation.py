@@ -103,6 +103,13 @@ def validate_request(
     normalized_options = _check_options(spec, options)
     text = _check_content(content, spec, normalized_options)
     request = CodeRequest(text, spec.name, format, None, normalized_options)
+    minimum = minimum_width(request)
+    if minimum is not None and minimum > MAX_WIDTH:
+        raise InvalidContentError(
+            f"content is too long for a {spec.title}: it needs an image at least {minimum} px "
+            f"wide, and images are at most {MAX_WIDTH} px (scanners struggle long before "
+            "that); shorten it, or use a QR Code"
+        )
     if width is not None:
         _check_minimum_width(width, request)
     return CodeRequest(text, spec.name, format, width, normalized_options)

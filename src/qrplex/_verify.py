@@ -29,7 +29,7 @@ def verify_rendering(rendering: Rendering, request: CodeRequest, backend: str) -
 
     try:
         text = decode(rendering.data, symbology=request.symbology)
-    except AssertionError as error:
+    except (AssertionError, ValueError) as error:  # no code found, or unreadable image
         raise VerificationError(f"image does not read back: {error}", backend=backend) from None
     if text != request.content:
         raise VerificationError(

@@ -110,17 +110,23 @@ def _add_make(parser: argparse.ArgumentParser) -> None:
 
 
 def _format_for(args: argparse.Namespace) -> str:
-    if args.format:
-        return str(args.format).lower()
+    extension = ""
     if args.output and args.output != "-":
         extension = os.path.splitext(str(args.output))[1].lower().lstrip(".")
-        if extension in {"png", "svg"}:
-            return extension
-        if extension:
+    if args.format:
+        chosen = str(args.format).lower()
+        if {extension, chosen} == {"png", "svg"}:
             raise InvalidOptionError(
-                f"cannot tell the format from '.{extension}': name the file .png or .svg, "
-                "or pass --format png|svg"
+                f"--format {chosen} does not match the file name {args.output!r}"
             )
+        return chosen
+    if extension in {"png", "svg"}:
+        return extension
+    if extension:
+        raise InvalidOptionError(
+            f"cannot tell the format from '.{extension}': name the file .png or .svg, "
+            "or pass --format png|svg"
+        )
     return "png"
 
 
@@ -130,6 +136,8 @@ def _run_make(args: argparse.Namespace) -> int:
         options["error"] = args.error
     if args.height is not None:
         options["height"] = args.height
+    if args.output is None and sys.stdout is None:
+        raise InvalidOptionError("standard output is closed: write the image with -o FILE")
     draw = args.output is None and sys.stdout.isatty()
     if draw:
         from ._terminal import check_drawable
@@ -230,6 +238,11 @@ def _run_batch(args: argparse.Namespace) -> int:
     }
     on_terminal = sys.stderr.isatty()
     with _client(args) as client:
+        client.check(args.backend)  # a bad setting fails once, not once per row
+        if args.symbology is not None and args.symbology not in SYMBOLOGIES:
+            raise InvalidOptionError(
+                f"unknown symbology {args.symbology!r}; use one of: {', '.join(SYMBOLOGIES)}"
+            )
         summary = run_batch(
             client,
             rows,
@@ -247,12 +260,15 @@ def _run_batch(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     report = Path(args.report) if args.report else out_dir / "failed.csv"
-    if not summary.failures:
+    if summary.failures:
+        write_report(summary, report)
+        print(f"failed rows and reasons: {report}", file=sys.stderr)
+    else:
         report.unlink(missing_ok=True)  # a report from an earlier run no longer applies
-        return 0
-    write_report(summary, report)
-    print(f"failed rows and reasons: {report}", file=sys.stderr)
-    return EXIT_ERROR
+    if summary.interrupted:
+        print("qrplex: interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+    return EXIT_ERROR if summary.failures else 0
 
 
 # -- backends ---------------------------------------------------------------------------
@@ -303,6 +319,7 @@ def _run_config(args: argparse.Namespace) -> int:
             shown = REDACTED if key in secret and sourced.value is not None else None
             lines.append(f"  {key} = {shown or _shown(sourced.value)}    ({sourced.source})")
     print("\n".join(lines))  # all or nothing: a bad table fails before anything is printed
+    client.check()  # then say whether the chain can actually be used
     return 0
 
 
@@ -368,15 +385,28 @@ def _run(arguments: list[str], builtin: set[str]) -> int:
             registry = default_registry()
         args = _parser(registry).parse_args(arguments)
         status: int = args.run(args)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a full disk or closed pipe is an error, not a silent 0
         return status
     except QrplexError as error:
         return _fail(str(error))
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
+        _quiet_stdout()
         return EXIT_ERROR
     except OSError as error:
-        return _fail(f"{error.filename or ''}: {error.strerror}".lstrip(": "))
+        if error.filename is None:
+            _quiet_stdout()  # the failed write to stdout must not be retried at exit
+        return _fail(f"{error.filename or 'standard output'}: {error.strerror}")
+
+
+def _quiet_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, AttributeError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

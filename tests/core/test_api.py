@@ -78,6 +78,11 @@ def test_async_generate_mirrors_sync() -> None:
         ({"content": "x", "error": "Z"}, qrplex.InvalidOptionError, "L, M, Q, H"),
         ({"content": "x", "colour": "red"}, qrplex.InvalidOptionError, "error"),
         ({"content": "héllo", "symbology": "code39"}, qrplex.InvalidContentError, "Code 39"),
+        (
+            {"content": "x" * 5000, "symbology": "code128"},
+            qrplex.InvalidContentError,
+            "at most 10000 px",
+        ),
     ],
 )
 def test_bad_input_gets_a_typed_error(

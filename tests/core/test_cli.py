@@ -91,8 +91,10 @@ def test_config_shows_sources_and_redacts_secrets(
         encoding="utf-8",
     )
     monkeypatch.setenv("QRPLEX_CLOUDINFINITE_SECRET_KEY", "very-secret-value")
-    assert main(["config"]) == 0
-    out = capsys.readouterr().out
+    assert main(["config"]) == 1  # everything is shown, then what is missing is said
+    out, err = capsys.readouterr()
+    assert "setting 'secret_id' is missing" in err
+    assert "very-secret-value" not in err
     assert "very-secret-value" not in out
     assert "secret_key = ********    (environment variable QRPLEX_CLOUDINFINITE_SECRET_KEY)" in out
     assert "bucket = b-1250000000" in out
@@ -134,3 +136,11 @@ def test_barcodes_are_refused_in_a_terminal_before_any_backend_runs(
 def test_plugin_commands_appear_in_help() -> None:
     out = subprocess.run([QRPLEX, "--help"], capture_output=True, text=True, check=True)
     assert "emulator" in out.stdout
+
+
+def test_format_flag_and_file_name_must_agree() -> None:
+    out = subprocess.run(
+        [QRPLEX, "make", "x", "-o", "x.svg", "-f", "png"], capture_output=True, text=True
+    )
+    assert out.returncode == 1
+    assert "--format png does not match the file name 'x.svg'" in out.stderr

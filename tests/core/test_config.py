@@ -125,3 +125,27 @@ def test_env_backend_is_honoured_by_the_library_not_only_the_cli(monkeypatch) ->
     monkeypatch.setenv("QRPLEX_BACKEND", "nope")
     with pytest.raises(qrplex.UnknownBackendError, match="'nope'"):
         qrplex.generate("x")
+
+
+def test_a_config_file_that_is_not_utf8_is_a_config_error(isolated_environment) -> None:
+    (isolated_environment / "qrplex.toml").write_bytes(b"\xff\xfebackend")
+    with pytest.raises(qrplex.ConfigError, match=r"qrplex\.toml: not UTF-8 text"):
+        load_config()
+
+
+def test_a_directory_named_as_config_file(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("QRPLEX_CONFIG", str(tmp_path))
+    with pytest.raises(qrplex.ConfigError, match="a directory, not a file"):
+        load_config()
+
+
+def test_an_unknown_fallback_is_reported_on_first_use_not_during_an_outage() -> None:
+    with (
+        qrplex.Client(fallback=["nope"]) as client,
+        pytest.raises(qrplex.UnknownBackendError, match="'nope'"),
+    ):
+        client.generate("x")  # local, the primary, would have served it
+    assert qrplex.Client(backend="cloudinfinite", fallback="local").chain == (
+        "cloudinfinite",
+        "local",
+    )

@@ -101,3 +101,54 @@ def test_backend_errors_survive_pickling_between_processes() -> None:
     )
     copy = pickle.loads(pickle.dumps(error))
     assert (str(copy), copy.retry_after, copy.transient) == (str(error), 2.0, True)
+
+
+def test_malformed_rows_fail_alone_and_names_never_collide(tmp_path: Path, capsys) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        '{"content": "good", "file": "same"}\n'
+        "not json\n"
+        '["a list"]\n'
+        '{"content": "other", "file": "same"}\n'
+        '{"content": "w", "width": "wide"}\n'
+        '{"content": "c", "colour": "red"}\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert main(["batch", str(source), "--out-dir", str(out)]) == 1
+    assert decode((out / "same.png").read_bytes()) == "good"
+    report = (out / "failed.csv").read_text(encoding="utf-8")
+    for expected in (
+        "not JSON",
+        "expected a JSON object",
+        "already used by row 1",
+        "'wide' is not a whole number",
+        "unknown column 'colour'",
+    ):
+        assert expected in report
+    assert "6 rows: 1 written, 0 skipped (already there), 5 failed" in capsys.readouterr().err
+
+
+def test_input_that_is_not_utf8_is_one_clear_error(tmp_path: Path, capsys) -> None:
+    source = tmp_path / "in.txt"
+    source.write_bytes(b"ok\n\xff bad\n")
+    assert main(["batch", str(source), "--out-dir", str(tmp_path / "o")]) == 1
+    assert "line 2 is not UTF-8 (byte 0xFF)" in capsys.readouterr().err
+
+
+def test_batch_wide_mistakes_fail_before_any_row(tmp_path: Path, capsys) -> None:
+    source = tmp_path / "in.txt"
+    source.write_text("a\nb\n", encoding="utf-8")
+    assert main(["batch", str(source), "--out-dir", str(tmp_path / "o"), "-s", "nope"]) == 1
+    assert "unknown symbology 'nope'" in capsys.readouterr().err
+    assert not (tmp_path / "o" / "failed.csv").exists()
+
+
+def test_a_stale_report_is_removed_when_everything_succeeds(tmp_path: Path) -> None:
+    source = tmp_path / "in.txt"
+    source.write_text("a\n", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "failed.csv").write_text("row,content,error\n", encoding="utf-8")
+    assert main(["batch", str(source), "--out-dir", str(out)]) == 0
+    assert not (out / "failed.csv").exists()

@@ -213,10 +213,13 @@ def read(data: bytes, symbology: str | None = None) -> list[Reading]:
     zx = _zxing()
     formats = _formats(zx, symbology)
     image = _pil_image(data)
-    if formats is None:
-        results = zx.read_barcodes(image, text_mode=zx.TextMode.Plain)
-    else:
-        results = zx.read_barcodes(image, formats=formats, text_mode=zx.TextMode.Plain)
+    try:
+        if formats is None:
+            results = zx.read_barcodes(image, text_mode=zx.TextMode.Plain)
+        else:
+            results = zx.read_barcodes(image, formats=formats, text_mode=zx.TextMode.Plain)
+    except ValueError as error:  # e.g. "Maximum image width/height is 65535"
+        raise UnreadableImageError(f"zxing-cpp cannot read this image: {error}") from None
     return [
         _normalize(zx, image, formats, index, result, symbology)
         for index, result in enumerate(results)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from qrplex._symbologies import Symbology
+from qrplex._validation import MAX_WIDTH
 from qrplex.errors import InvalidOptionError
 
 __all__ = ["DEFAULT_SCALE", "Layout", "layout"]
@@ -91,7 +92,8 @@ def layout(
     quiet_right = spec.quiet_left if dim == 2 else spec.quiet_right
     total = modules + quiet_left + quiet_right
     if width is None:
-        scale = DEFAULT_SCALE[dim]
+        # The default scale, shrunk if needed so the image stays within the core's maximum.
+        scale = max(1, min(DEFAULT_SCALE[dim], MAX_WIDTH // total))
         image_width = scale * total
     else:
         image_width = _whole(width, "width")
