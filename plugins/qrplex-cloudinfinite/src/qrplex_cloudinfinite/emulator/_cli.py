@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 
 from qrplex import Command
 
-__all__ = ["COMMAND", "FAULTS"]
+__all__ = ["COMMAND", "FAULTS", "SECRET_KEY_ENV"]
+
+SECRET_KEY_ENV = "QRPLEX_EMULATOR_SECRET_KEY"
 
 FAULTS = {
     "500": "status_500",
@@ -33,7 +36,13 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
         "--port", type=int, default=9000, help="port to listen on; 0 = any free (9000)"
     )
     parser.add_argument("--secret-id", required=True, help="the SecretId clients sign with")
-    parser.add_argument("--secret-key", required=True, help="the SecretKey clients sign with")
+    parser.add_argument(
+        "--secret-key",
+        default=os.environ.get(SECRET_KEY_ENV) or None,
+        required=not os.environ.get(SECRET_KEY_ENV),
+        help=f"the SecretKey clients sign with (or set {SECRET_KEY_ENV}, which keeps it "
+        "out of the process list)",
+    )
     parser.add_argument(
         "--token",
         action="append",
