@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Generator
+from contextlib import closing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -124,7 +125,9 @@ def route(request: CodeRequest, plan: RoutePlan) -> Route:
                 check_rendering(rendering, request, name)
                 if plan.verify:
                     verify_rendering(rendering, request, name)
-            except (InvalidRequestError, UnsupportedError):
+            except (InvalidRequestError, UnsupportedError, GeneratorExit):
+                # No verdict on the backend (bad input, or the caller was cancelled while it
+                # worked): a probe in flight must not keep the breaker open for ever.
                 breaker.release_probe()
                 raise
             except BackendAuthError as error:
@@ -181,43 +184,45 @@ def route(request: CodeRequest, plan: RoutePlan) -> Route:
 
 def run_sync(request: CodeRequest, plan: RoutePlan) -> CodeImage:
     """Drive :func:`route` with blocking calls."""
-    steps = route(request, plan)
     outcome: Rendering | None = None
     failure: BaseException | None = None
-    while True:
-        try:
-            action = steps.throw(failure) if failure is not None else steps.send(outcome)
-        except StopIteration as done:
-            image: CodeImage = done.value
-            return image
-        outcome, failure = None, None
-        try:
-            if isinstance(action, Sleep):
-                time.sleep(action.seconds)
-            else:
-                outcome = action.backend.render(action.request)
-        except Exception as error:
-            failure = error
+    # closing(): on Ctrl-C the route is closed, so it releases a circuit probe in flight.
+    with closing(route(request, plan)) as steps:
+        while True:
+            try:
+                action = steps.throw(failure) if failure is not None else steps.send(outcome)
+            except StopIteration as done:
+                image: CodeImage = done.value
+                return image
+            outcome, failure = None, None
+            try:
+                if isinstance(action, Sleep):
+                    time.sleep(action.seconds)
+                else:
+                    outcome = action.backend.render(action.request)
+            except Exception as error:
+                failure = error
 
 
 async def run_async(request: CodeRequest, plan: RoutePlan) -> CodeImage:
     """Drive :func:`route` with awaited calls."""
     import asyncio
 
-    steps = route(request, plan)
     outcome: Rendering | None = None
     failure: BaseException | None = None
-    while True:
-        try:
-            action = steps.throw(failure) if failure is not None else steps.send(outcome)
-        except StopIteration as done:
-            image: CodeImage = done.value
-            return image
-        outcome, failure = None, None
-        try:
-            if isinstance(action, Sleep):
-                await asyncio.sleep(action.seconds)
-            else:
-                outcome = await action.backend.arender(action.request)
-        except Exception as error:
-            failure = error
+    # closing(): on cancellation the route is closed, so it releases a circuit probe.
+    with closing(route(request, plan)) as steps:
+        while True:
+            try:
+                action = steps.throw(failure) if failure is not None else steps.send(outcome)
+            except StopIteration as done:
+                image: CodeImage = done.value
+                return image
+            outcome, failure = None, None
+            try:
+                if isinstance(action, Sleep):
+                    await asyncio.sleep(action.seconds)
+                else:
+                    outcome = await action.backend.arender(action.request)
+            except Exception as error:
+                failure = error

@@ -329,3 +329,33 @@ def test_cache_never_pays_twice_and_discards_corrupt_entries(
         assert third.cached is False
         assert decode(third.data) == "cached"
         assert emulator_app.billable_calls("examplebucket-1250000000") == 2
+
+
+def test_a_cancelled_probe_does_not_leave_the_breaker_open(
+    emulator_server: Any, emulator_credentials: Any, emulator_app: Any
+) -> None:
+    import time
+
+    config = cloud_config(
+        emulator_server.base_url,
+        emulator_credentials,
+        retries=0,
+        breaker_threshold=1,
+        breaker_cooldown=0.1,
+    )
+    with qrplex.Client(config=config) as client:
+        emulator_app.faults.set(status_500=True, remaining=1)
+        assert client.generate("trip").backend == "local"
+        assert client.circuit_states()["cloudinfinite"] == "open"
+        time.sleep(0.15)
+        emulator_app.faults.set(latency=2.0)
+
+        async def cancelled_probe() -> None:
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(client.agenerate("probe"), timeout=0.3)
+
+        asyncio.run(cancelled_probe())
+        assert client.circuit_states()["cloudinfinite"] == "half-open"
+        emulator_app.faults.clear()
+        assert client.generate("next probe").backend == "cloudinfinite"
+        assert client.circuit_states()["cloudinfinite"] == "closed"
