@@ -5,10 +5,11 @@ SECRET_KEY BUCKET LATENCY`` (``LATENCY``: seconds the emulator waits before each
 ``qrplex emulator --latency``); prints ``listening on http://127.0.0.1:PORT`` once it accepts
 connections. It is the emulator's own ASGI app (``create_app``) under uvicorn configured as
 ``EmulatorServer`` configures it, with one difference: the listening socket is created with
-``IPPROTO_TCP``, so asyncio sets ``TCP_NODELAY`` on every accepted connection. (The shipped
-``EmulatorServer`` creates its socket with protocol 0, asyncio then leaves Nagle's algorithm
-on, and each response's body waits ~40 ms for the client's delayed ACK; the benchmark measures
-that separately.)
+``IPPROTO_TCP`` here whatever the installed version does, so asyncio sets ``TCP_NODELAY`` on
+every accepted connection. (``EmulatorServer`` before commit 4fac8a7 created its socket with
+protocol 0; asyncio then left Nagle's algorithm on, and each response's body waited ~40 ms for
+the client's delayed ACK. The benchmark compares the shipped server with this one separately.)
+It also answers after an optional latency, and stops by itself.
 
 It stops when its standard input reaches end of file (the benchmark closed it, or died), on
 SIGTERM/SIGINT, or after :data:`MAX_LIFETIME` seconds, whichever comes first.

@@ -32,6 +32,6 @@ def size_of(data: bytes) -> str:
     match = _SVG_SIZE.search(data[:4096])
     if match is None:
         return "unknown size"
-    width, height = (value.decode("ascii", "replace") for value in match.groups())
-    unit = "" if re.search(r"[a-z%]$", width) else " px"
-    return f"{width}×{height}{unit}"
+    svg_width, svg_height = (value.decode("ascii", "replace") for value in match.groups())
+    unit = "" if re.search(r"[a-z%]$", svg_width) else " px"
+    return f"{svg_width}×{svg_height}{unit}"

@@ -11,7 +11,17 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PACKAGES", "REPO", "describe", "loadavg", "one_minute_load", "parallel_capacity"]
+__all__ = [
+    "PACKAGES",
+    "REPO",
+    "describe",
+    "loadavg",
+    "one_minute_load",
+    "parallel_capacity",
+    "source",
+    "source_digest",
+    "wait_for_quiet",
+]
 
 REPO = Path(__file__).resolve().parent.parent
 """The repository root (the benchmarks run their subprocesses from here)."""
@@ -75,6 +85,22 @@ def parallel_capacity(rounds: int = 3) -> float:
         return probe.speedup(rounds)
 
 
+def wait_for_quiet(limit: float, *, share: float = 0.85, step: float = 5.0) -> tuple[float, float]:
+    """Wait until the machine offers ``share`` of its cores to parallel work, or ``limit`` s.
+
+    Returns the seconds waited and the last parallel capacity measured.
+    """
+    import time
+
+    cores = os.cpu_count() or 1
+    started = time.monotonic()
+    capacity = parallel_capacity(rounds=1)
+    while capacity < share * cores and time.monotonic() - started + step <= limit:
+        time.sleep(step)
+        capacity = parallel_capacity(rounds=1)
+    return time.monotonic() - started, capacity
+
+
 def _version(distribution: str) -> str:
     try:
         return metadata.version(distribution)
@@ -90,6 +116,28 @@ def _hyperfine() -> str:
         [path, "--version"], capture_output=True, text=True, timeout=10, check=False
     )
     return result.stdout.strip() or "hyperfine (version unknown)"
+
+
+def source_digest() -> str:
+    """A digest of the library's Python sources (``src/``, ``plugins/*/src/``), to notice
+    when they change during a run (other people edit this working tree)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    roots = [REPO / "src", *sorted((REPO / "plugins").glob("*/src"))]
+    for root in roots:
+        for path in sorted(root.rglob("*.py")):
+            digest.update(str(path.relative_to(REPO)).encode())
+            try:
+                digest.update(path.read_bytes())
+            except OSError:  # deleted while we looked
+                digest.update(b"<gone>")
+    return digest.hexdigest()[:12]
+
+
+def source() -> str:
+    """The commit, and whether the working tree differs from it."""
+    return _source()
 
 
 def _source() -> str:
@@ -140,6 +188,7 @@ def describe() -> dict[str, Any]:
         "tools": _hyperfine(),
         "environment": ", ".join(flags) or "no Python bytecode flags set",
         "source": _source(),
+        "source_digest_start": source_digest(),
         "loadavg_start": loadavg(),
         "parallelism_start": round(parallel_capacity(), 3),
     }

@@ -26,6 +26,9 @@ class Profile:
         startup_runs: runs of each command per round.
         batch_size: codes per ``generate_many`` batch.
         batch_rounds: rounds of the batch comparison (one batch per case per round).
+        quiet_wait: at most this many seconds to wait, before a section that uses both
+            cores, for other processes to leave the cores free (see
+            :func:`benchmarks._machine.wait_for_quiet`).
     """
 
     name: str
@@ -38,6 +41,7 @@ class Profile:
     startup_runs: int
     batch_size: int
     batch_rounds: int
+    quiet_wait: float
 
 
 FULL = Profile(
@@ -51,6 +55,7 @@ FULL = Profile(
     startup_runs=10,
     batch_size=400,
     batch_rounds=10,
+    quiet_wait=60.0,
 )
 
 QUICK = Profile(
@@ -64,4 +69,5 @@ QUICK = Profile(
     startup_runs=3,
     batch_size=150,
     batch_rounds=2,
+    quiet_wait=0.0,
 )

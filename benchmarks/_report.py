@@ -135,6 +135,8 @@ class Section:
         load: the 1-minute load average before and after the section.
         parallelism: the speed-up pure-Python work got from one process per core just before
             the section (see :mod:`benchmarks._probe`); ideally the number of cores.
+        waited: seconds the run waited for a quiet machine before the section.
+        source_changed: the library's source files changed while the section ran.
         seconds: how long the section took.
         error: set when the section could not run (the run goes on without it).
     """
@@ -146,6 +148,8 @@ class Section:
     notes: list[str] = field(default_factory=list)
     load: tuple[float, float] = (0.0, 0.0)
     parallelism: float | None = None
+    waited: float = 0.0
+    source_changed: bool = False
     seconds: float = 0.0
     error: str | None = None
 
@@ -199,7 +203,25 @@ class Report:
         text = f"{len(met)} of {goals} goals met"
         if missed:
             text += f"; missed: {', '.join(missed)} (explained in the notes below)"
+        changed = [str(section.number) for section in self.sections if section.source_changed]
+        if changed:
+            text += (
+                f". WARNING: the library's source changed while section(s) "
+                f"{', '.join(changed)} ran, so they may have measured two versions"
+            )
+        elif self.source_changed:
+            text += (
+                ". Note: the library's source changed between sections (see Source below); "
+                "each section measured one version"
+            )
         return text
+
+    @property
+    def source_changed(self) -> bool:
+        """Whether the library's sources differed between the start and the end of the run."""
+        start = self.machine.get("source_digest_start")
+        end = self.machine.get("source_digest_end")
+        return start is not None and end is not None and start != end
 
     def machine_lines(self) -> list[str]:
         """The machine and software, as Markdown list items."""
@@ -217,7 +239,9 @@ class Report:
             f"- Packages: {versions}",
             f"- Tools: {m['tools']}",
             f"- Environment: {m['environment']}",
-            f"- Source: {m['source']}",
+            f"- Source: {m['source']} at start, {m.get('source_end', '?')} at end; library "
+            f"sources digest {m['source_digest_start']} → {m.get('source_digest_end', '?')}"
+            + (" (CHANGED during the run)" if self.source_changed else " (unchanged)"),
         ]
 
     def to_markdown(self) -> str:
@@ -241,6 +265,10 @@ class Report:
                 else f"; parallel capacity {section.parallelism:.2f}× on "
                 f"{self.machine['cores']} cores"
             )
+            if section.waited >= 1:
+                capacity += f"; after waiting {section.waited:.0f} s for a quieter machine"
+            if section.source_changed:
+                capacity += "; WARNING: the library's source changed during this section"
             parts.append(
                 f"**{section.number}. {section.title}** (took {section.seconds:.0f} s; load "
                 f"average {section.load[0]:.2f} → {section.load[1]:.2f}{capacity})"
@@ -272,6 +300,8 @@ class Report:
                     "parallelism": None
                     if section.parallelism is None
                     else round(section.parallelism, 3),
+                    "waited": round(section.waited, 1),
+                    "source_changed": section.source_changed,
                     "error": section.error,
                     "notes": section.notes,
                     "rows": [

@@ -230,12 +230,60 @@ def run(profile: Profile, number: int) -> Section:
                 "`import qrplex` (best of 3 runs with `-X importtime`, warm cache)", import_imports
             ),
             _imports(f"`qrplex make` (median {fmt_ms(make_median)} in all)", make_imports),
-            "The make command loads every installed backend plugin to find `local`: the "
-            "plugin registry scans entry points with `importlib.metadata`, imports pluggy, and "
-            "registering the cloudinfinite backend imports its module and so httpx, even when "
-            "only the local backend is used. With that plugin disabled the same command took "
-            f"{fmt_ms(local_only)}, {fmt_ms(make_median - local_only)} less (through "
-            "`/usr/bin/env`, which adds an exec). segno's CLI imports segno and writes the PNG.",
+            _plugin_note(make_imports, make_median, local_only),
+            *_verdicts(section, number, import_imports),
         ]
     )
     return section
+
+
+def _plugin_note(make_imports: ImportProfile, make_median: float, local_only: float) -> str:
+    """What loading every plugin costs `qrplex make` (from the import profile and row 4.3)."""
+    heavy = {name for name, _, _ in make_imports.heaviest}
+    cloud = (
+        " Registering the cloudinfinite backend imports httpx (listed above) even though "
+        "only the local backend is used."
+        if "httpx" in heavy
+        else " httpx is not among its imports: the cloudinfinite plugin registers its "
+        "backend without loading its HTTP client."
+    )
+    return (
+        "The make command loads every installed backend plugin to find `local`: the registry "
+        "reads the entry points with `importlib.metadata` and imports each plugin."
+        + cloud
+        + f" With the cloudinfinite plugin disabled the same command took "
+        f"{fmt_ms(local_only)}, {fmt_ms(make_median - local_only)} less (run through "
+        "`/usr/bin/env`, which adds an exec). segno's CLI imports segno (whose SVG writer "
+        "imports `xml.sax.saxutils` and with it `urllib.request`: the `import segno` row) "
+        "and writes the PNG."
+    )
+
+
+def _verdicts(section: Section, number: int, imports: ImportProfile) -> list[str]:
+    """One sentence per goal of this section: met, or missed and why."""
+    rows = {row.key: row for row in section.rows}
+    ids = {row.key: f"{number}.{index}" for index, row in enumerate(section.rows, start=1)}
+    notes = []
+    imported = rows["startup.import"]
+    if imported.verdict == "met":
+        notes.append(f"Goal {ids['startup.import']} (`import qrplex` ≤ +25 ms) was met.")
+    else:
+        notes.append(
+            f"Goal {ids['startup.import']} (`import qrplex` ≤ +25 ms) missed at "
+            f"{imported.value_text}: `import qrplex` imports the client and everything it "
+            f"needs eagerly; executing qrplex's own modules (class bodies, dataclasses, "
+            f"enums, regular expressions) took {fmt_ms(imports.own)}, and the "
+            "standard-library modules they import (listed above) most of the rest."
+        )
+    make, local_only = rows["startup.make"], rows["startup.make.local-only"]
+    if make.verdict == "met":
+        notes.append(f"Goal {ids['startup.make']} (`qrplex make` ≤ 2× segno) was met.")
+    else:
+        notes.append(
+            f"Goal {ids['startup.make']} (`qrplex make` ≤ 2× segno) missed at "
+            f"{make.value_text}; with the cloudinfinite plugin disabled it is "
+            f"{local_only.value_text} (row {ids['startup.make.local-only']}). What the command "
+            "spends beyond segno's CLI is in the import list above: plugin discovery, the CLI "
+            "and configuration modules, and qrplex's own modules."
+        )
+    return notes

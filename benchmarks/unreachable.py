@@ -172,10 +172,18 @@ def run(profile: Profile, number: int) -> Section:
         "open, the cloud is skipped without any I/O; what remains is the routing bookkeeping "
         "(the breaker check and a `CircuitOpen` attempt recorded in `image.attempts`)."
     )
+    ids = {row.key: f"{number}.{index}" for index, row in enumerate(section.rows, start=1)}
+    goals = [row for row in section.rows if row.goal is not None]
     if missed:
         section.notes.append(
-            "Missed: " + ", ".join(row.title for row in missed) + ". The skip itself does no "
-            "I/O, so the gap is per-call bookkeeping in `route()` and the client (see "
-            "docs/benchmarks.md for a profile)."
+            "Missed: "
+            + ", ".join(f"{ids[row.key]} at {row.value_text}" for row in missed)
+            + ". The skip itself does no I/O, so the gap is per-call bookkeeping in `route()` "
+            "and the client, or noise: compare the range with the goal."
+        )
+    else:
+        section.notes.append(
+            f"Goals {' and '.join(ids[row.key] for row in goals)} (≤ {GOAL.threshold:g}× "
+            "local once the breaker is open) were met."
         )
     return section

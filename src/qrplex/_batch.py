@@ -17,7 +17,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -187,7 +187,11 @@ def run_batch(
             summary.failures.append((row, "output name escapes the output directory"))
         elif target in claimed:
             summary.failures.append(
-                (row, f"output {target.name} is already used by row {claimed[target]}")
+                (
+                    row,
+                    f"InvalidRequestError: output {target.name} is already used by row "
+                    f"{claimed[target]}",
+                )
             )
         elif target.exists():
             claimed[target] = row.number
@@ -203,23 +207,31 @@ def run_batch(
 
     if progress:
         progress(summary)
+
+    def record(future: Future[str], row: BatchRow) -> None:
+        try:
+            summary.served_by[future.result()] += 1
+            summary.written += 1
+        except (QrplexError, OSError) as error:
+            summary.failures.append((row, f"{type(error).__name__}: {error}"))
+
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         futures = {pool.submit(one, row, target): row for row, target in todo}
+        recorded: set[Future[str]] = set()
         try:
             for future in as_completed(futures):
-                row = futures[future]
-                try:
-                    summary.served_by[future.result()] += 1
-                    summary.written += 1
-                except (QrplexError, OSError) as error:
-                    summary.failures.append((row, f"{type(error).__name__}: {error}"))
+                record(future, futures[future])
+                recorded.add(future)
                 if progress:
                     progress(summary)
         except KeyboardInterrupt:
             # Stop at once: rows not started are dropped (a re-run resumes them), the ones
-            # in flight finish, and the caller still gets the summary.
+            # in flight finish and are counted, and the caller still gets the summary.
             pool.shutdown(wait=True, cancel_futures=True)
             summary.interrupted = True
+            for future, row in futures.items():
+                if future not in recorded and future.done() and not future.cancelled():
+                    record(future, row)
     summary.failures.sort(key=lambda failure: failure[0].number)
     return summary
 

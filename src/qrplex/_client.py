@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 from ._backend import Backend
 from ._breaker import CircuitBreaker
 from ._config import ResolvedConfig, load_config
-from ._model import CodeImage, CodeRequest
+from ._model import CodeImage, CodeRequest, Rendering
 from ._retry import RetryPolicy
 from ._routing import RoutePlan, run_async, run_sync
 from ._validation import validate_request
-from ._verify import check_verifiable
-from .errors import BackendError, InvalidRequestError, QrplexError
+from ._verify import check_verifiable, verify_rendering
+from .errors import BackendError, InvalidRequestError, QrplexError, VerificationError
 
 if TYPE_CHECKING:
     from ._cache import FileCache
@@ -200,7 +200,7 @@ class Client:
         )
         if verify:
             check_verifiable(request)
-        cached = self._cached(request, backend)
+        cached = self._cached(request, backend, verify)
         if cached is not None:
             return cached
         image = run_sync(request, self._plan(backend, options, verify))
@@ -224,7 +224,7 @@ class Client:
         )
         if verify:
             check_verifiable(request)
-        cached = self._cached(request, backend)
+        cached = self._cached(request, backend, verify)
         if cached is not None:
             return cached
         image = await run_async(request, self._plan(backend, options, verify))
@@ -319,9 +319,16 @@ class Client:
             self._cache = FileCache(directory, max_bytes)
         return self._cache
 
-    def _cached(self, request: CodeRequest, backend: str | None) -> CodeImage | None:
+    def _cached(self, request: CodeRequest, backend: str | None, verify: bool) -> CodeImage | None:
         cache = self.cache
-        return None if cache is None else cache.get(request, backend)
+        image = None if cache is None else cache.get(request, backend)
+        if image is not None and verify:
+            rendering = Rendering(image.data, image.media_type, image.width, image.height)
+            try:
+                verify_rendering(rendering, request, image.backend)
+            except VerificationError:
+                return None  # generate afresh, and verified
+        return image
 
     def _store(self, request: CodeRequest, image: CodeImage, backend: str | None) -> None:
         cache = self.cache

@@ -159,6 +159,14 @@ def minimum_width(request: CodeRequest) -> int | None:
 # --- symbology, format, width, options --------------------------------------------------
 
 
+def check_defaults(symbology: object = None, format: object = None) -> None:
+    """Check batch-wide defaults once, with the same messages as :func:`validate_request`."""
+    if symbology is not None:
+        _check_symbology(symbology)
+    if format is not None:
+        _check_format(format)
+
+
 def _check_symbology(symbology: object) -> Symbology:
     if isinstance(symbology, str) and symbology in SYMBOLOGIES:
         return SYMBOLOGIES[symbology]

@@ -222,6 +222,7 @@ def _run_batch(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ._batch import read_rows, run_batch, write_report
+    from ._validation import check_defaults
 
     source = Path(args.input)
     rows = list(read_rows(source))
@@ -239,10 +240,7 @@ def _run_batch(args: argparse.Namespace) -> int:
     on_terminal = sys.stderr.isatty()
     with _client(args) as client:
         client.check(args.backend)  # a bad setting fails once, not once per row
-        if args.symbology is not None and args.symbology not in SYMBOLOGIES:
-            raise InvalidOptionError(
-                f"unknown symbology {args.symbology!r}; use one of: {', '.join(SYMBOLOGIES)}"
-            )
+        check_defaults(args.symbology, args.format)
         summary = run_batch(
             client,
             rows,

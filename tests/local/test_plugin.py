@@ -54,3 +54,27 @@ async def test_arender_gives_the_same_bytes() -> None:
     request = CodeRequest("hello", "qr", "svg", 200)
     assert (await backend.arender(request)).data == backend.render(request).data
     await backend.aclose()
+
+
+def test_arender_keeps_large_symbols_off_the_event_loop() -> None:
+    import asyncio
+    import threading
+
+    from qrplex import CodeRequest
+    from qrplex_local import LocalBackend
+
+    seen: list[bool] = []
+
+    class Recording(LocalBackend):
+        def render(self, request: CodeRequest):  # type: ignore[no-untyped-def]
+            seen.append(threading.current_thread() is threading.main_thread())
+            return super().render(request)
+
+    backend = Recording({})
+
+    async def both() -> None:
+        await backend.arender(CodeRequest("small", "qr", "png", None, {"error": "M"}))
+        await backend.arender(CodeRequest("x" * 1500, "qr", "png", None, {"error": "M"}))
+
+    asyncio.run(both())
+    assert seen == [True, False]

@@ -140,7 +140,7 @@ def test_batch_wide_mistakes_fail_before_any_row(tmp_path: Path, capsys) -> None
     source = tmp_path / "in.txt"
     source.write_text("a\nb\n", encoding="utf-8")
     assert main(["batch", str(source), "--out-dir", str(tmp_path / "o"), "-s", "nope"]) == 1
-    assert "unknown symbology 'nope'" in capsys.readouterr().err
+    assert "unknown symbology 'nope': use one of" in capsys.readouterr().err
     assert not (tmp_path / "o" / "failed.csv").exists()
 
 

@@ -39,13 +39,15 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 from qrplex import Backend, Capabilities, CodeRequest, Rendering, Setting
 from qrplex.errors import InvalidContentError, UnsupportedError
 
-from ._clock import SkewedClock, parse_server_time
 from ._config import SETTINGS, CloudInfiniteConfig, parse_config
-from ._responses import BACKEND, RawResponse, Redactor, error_for, rendering_from, skew_server_time
 from ._signing import authorization, cos_quote
 
 if TYPE_CHECKING:
     import httpx
+
+    from ._responses import RawResponse
+
+BACKEND: Final = "cloudinfinite"
 
 __all__ = ["DEFAULT_WIDTH", "MAX_WIDTH", "CloudInfiniteBackend"]
 
@@ -112,10 +114,12 @@ class CloudInfiniteBackend(Backend):
                 for key, value in config.items()
             }
         )
-        # httpx (~100 ms to import) loads when an instance is made, not when the plugin
-        # registers the class: listing backends or using local stays fast.
+        # httpx (~100 ms to import), XML parsing and the rest load when an instance is made,
+        # not when the plugin registers the class: listing backends or using local stays fast.
         import httpx
 
+        from ._clock import SkewedClock
+        from ._responses import Redactor
         from ._transport import HttpTransport
 
         self._redact = Redactor(self._settings.secrets())
@@ -192,6 +196,9 @@ class CloudInfiniteBackend(Backend):
 
     def _should_resign(self, response: RawResponse) -> bool:
         """Whether ``response`` is a clock-skew refusal that taught the clock something new."""
+        from ._clock import parse_server_time
+        from ._responses import skew_server_time
+
         found = skew_server_time(response)
         if found is None:
             return False
@@ -206,6 +213,8 @@ class CloudInfiniteBackend(Backend):
         return True
 
     def _result(self, call: _Call, response: RawResponse) -> Rendering:
+        from ._responses import error_for, rendering_from
+
         error = error_for(response, self._redact, bucket=self._settings.bucket)
         if error is not None:
             raise error

@@ -15,7 +15,7 @@ from qrplex import Command
 
 __all__ = ["COMMAND", "FAULTS", "SECRET_KEY_ENV"]
 
-SECRET_KEY_ENV = "QRPLEX_EMULATOR_SECRET_KEY"
+SECRET_KEY_ENV = "QRPLEX_EMULATOR_SECRET_KEY"  # noqa: S105 - a variable name, not a key
 
 FAULTS = {
     "500": "status_500",
