@@ -136,7 +136,8 @@ def route(request: CodeRequest, plan: RoutePlan) -> Route:
                     raise
                 attempts.append(_attempt(name, error, started))
                 last_error = error
-                plan.on_fallback(name, error)
+                if name != plan.chain[-1]:
+                    plan.on_fallback(name, error)
                 break
             except BackendError as error:
                 if not (error.transient or isinstance(error, BadResponseError)):
@@ -153,7 +154,8 @@ def route(request: CodeRequest, plan: RoutePlan) -> Route:
                         continue
                 attempts.append(_attempt(name, error, started))
                 last_error = error
-                plan.on_fallback(name, error)
+                if name != plan.chain[-1]:
+                    plan.on_fallback(name, error)
                 break
             else:
                 breaker.record_success()

@@ -184,10 +184,15 @@ class AllBackendsFailedError(BackendError):
     """Every backend that could serve the request failed; ``attempts`` says how."""
 
     def __init__(self, attempts: tuple[Attempt, ...]) -> None:
-        tried = "; ".join(f"{a.error_type}: {a.message}" for a in attempts)
+        backends = list(dict.fromkeys(a.backend for a in attempts))
+        summaries = []
+        for name in backends:
+            mine = [a for a in attempts if a.backend == name]
+            last = mine[-1]
+            tries = f"{len(mine)} attempts, last " if len(mine) > 1 else ""
+            summaries.append(f"{tries}{last.error_type}: {last.message}")
         super().__init__(
-            f"every backend failed ({tried})",
-            backend=" -> ".join(dict.fromkeys(a.backend for a in attempts)),
+            f"every backend failed ({'; '.join(summaries)})", backend=" -> ".join(backends)
         )
         self.attempts = attempts
         self.transient = any(a.transient for a in attempts)
