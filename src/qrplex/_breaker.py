@@ -16,7 +16,14 @@ import time
 from collections.abc import Callable
 from enum import StrEnum
 
-__all__ = ["BreakerState", "CircuitBreaker"]
+__all__ = ["Admission", "BreakerState", "CircuitBreaker"]
+
+
+class Admission(StrEnum):
+    """How a call was let through (see :meth:`CircuitBreaker.admit`)."""
+
+    THROUGH = "through"
+    PROBE = "probe"
 
 
 class BreakerState(StrEnum):
@@ -66,17 +73,21 @@ class CircuitBreaker:
             return BreakerState.OPEN
         return BreakerState.HALF_OPEN
 
-    def allow(self) -> bool:
-        """Whether a call may go to the backend now. In half-open state, exactly one caller
-        gets ``True`` (the probe) until it reports back."""
+    def admit(self) -> Admission | None:
+        """Whether a call may go to the backend now: ``THROUGH`` (closed), ``PROBE`` (half-open:
+        exactly one caller gets it until it reports back) or ``None`` (skip it)."""
         with self._lock:
             state = self._state_locked()
             if state is BreakerState.CLOSED:
-                return True
+                return Admission.THROUGH
             if state is BreakerState.HALF_OPEN:
                 self._probing = True
-                return True
-            return False
+                return Admission.PROBE
+            return None
+
+    def allow(self) -> bool:
+        """Whether a call may go to the backend now (see :meth:`admit`)."""
+        return self.admit() is not None
 
     def record_success(self) -> None:
         """The backend served a call: close the breaker."""
@@ -85,16 +96,21 @@ class CircuitBreaker:
             self._opened_at = None
             self._probing = False
 
-    def record_failure(self) -> None:
-        """The backend failed transiently: count it, and open (or reopen) if due."""
+    def record_failure(self, probe: bool = False) -> None:
+        """The backend failed transiently: count it, and open it if due. A failed probe
+        reopens it for a whole cool-down; failures of calls that were already in flight
+        when it opened do not extend the cool-down."""
         with self._lock:
             self._failures += 1
-            if self._probing or self._failures >= self.threshold:
+            if probe:
                 self._opened_at = self._clock()
                 self._probing = False
+            elif self._opened_at is None and self._failures >= self.threshold:
+                self._opened_at = self._clock()
 
     def release_probe(self) -> None:
-        """A probe ended without a verdict (e.g. invalid input): let another probe through."""
+        """The probe ended without a verdict (invalid input, cancelled): let another probe
+        through. Only the caller that was admitted with ``PROBE`` may call it."""
         with self._lock:
             self._probing = False
 

@@ -9,8 +9,10 @@ size bound by evicting the least recently used entries.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import threading
@@ -19,6 +21,8 @@ from pathlib import Path
 from ._model import CodeImage, CodeRequest
 
 __all__ = ["FileCache"]
+
+logger = logging.getLogger("qrplex")
 
 _SUFFIX = ".qrplex"
 _VERSION = 1
@@ -55,6 +59,7 @@ class FileCache:
         self.directory = Path(directory)
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
+        self._total: int | None = None  # bytes on disk, scanned once, then kept up to date
 
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}{_SUFFIX}"
@@ -71,7 +76,8 @@ class FileCache:
         if image is None:
             path.unlink(missing_ok=True)
             return None
-        os.utime(path)  # mark as recently used
+        with contextlib.suppress(OSError):  # evicted meanwhile: the image is still good
+            os.utime(path)  # mark as recently used
         return image
 
     @staticmethod
@@ -100,10 +106,25 @@ class FileCache:
 
     def put(self, request: CodeRequest, image: CodeImage, backend: str | None = None) -> None:
         """Store ``image`` for ``request`` (under ``backend`` if the caller pinned one), then
-        evict old entries over the size bound."""
+        evict old entries over the size bound. Best effort: a cache that cannot be written
+        (full disk, bad directory) is logged and skipped, never fails the generation."""
         if len(image.data) > self.max_bytes:
             return
-        path = self._path(request_key(request, backend))
+        try:
+            size = self._write(self._path(request_key(request, backend)), image)
+        except OSError as error:
+            logger.warning("qrplex cache %s cannot be written: %s", self.directory, error)
+            return
+        with self._lock:
+            if self._total is None:
+                self._total = self._scan()[1]
+            else:
+                self._total += size
+            if self._total > self.max_bytes:
+                self._evict()
+
+    @staticmethod
+    def _write(path: Path, image: CodeImage) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = {
             "sha256": hashlib.sha256(image.data).hexdigest(),
@@ -113,30 +134,34 @@ class FileCache:
             "height": image.height,
             "backend": image.backend,
         }
-        header = json.dumps(meta, ensure_ascii=True).encode("ascii")
+        blob = json.dumps(meta, ensure_ascii=True).encode("ascii") + b"\n" + image.data
         fd, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(header + b"\n" + image.data)
+                handle.write(blob)
             os.replace(temporary, path)
         finally:
             if os.path.exists(temporary):
                 os.unlink(temporary)
-        self._evict()
+        return len(blob)
+
+    def _scan(self) -> tuple[list[tuple[float, int, Path]], int]:
+        entries = []
+        for path in self.directory.glob(f"*/*{_SUFFIX}"):
+            with contextlib.suppress(OSError):
+                stat = path.stat()
+                entries.append((stat.st_mtime, stat.st_size, path))
+        return entries, sum(size for _, size, _ in entries)
 
     def _evict(self) -> None:
-        with self._lock:
-            entries = []
-            total = 0
-            for path in self.directory.glob(f"*/*{_SUFFIX}"):
-                try:
-                    stat = path.stat()
-                except OSError:
-                    continue
-                entries.append((stat.st_mtime, stat.st_size, path))
-                total += stat.st_size
-            for _, size, path in sorted(entries):
-                if total <= self.max_bytes:
-                    break
-                path.unlink(missing_ok=True)
-                total -= size
+        # Called with the lock held, only when the running total crosses the bound: one scan,
+        # then the least recently used entries go until the cache is at 90 % of its bound.
+        entries, total = self._scan()
+        target = int(self.max_bytes * 0.9)
+        for _, size, path in sorted(entries):
+            if total <= target:
+                break
+            with contextlib.suppress(OSError):
+                path.unlink()
+            total -= size
+        self._total = total

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
+
 from ._model import CodeRequest, Rendering
 from .errors import BadResponseError
 
@@ -51,7 +54,21 @@ def check_rendering(rendering: Rendering, request: CodeRequest, backend: str) ->
 
 
 def png_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height from a PNG's IHDR chunk, or ``None`` if it has none."""
-    if len(data) < 24 or data[12:16] != b"IHDR":
-        return None
-    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    """Width and height of a whole, intact PNG: the chunks are walked up to ``IEND`` and
+    their CRCs checked, so a truncated or corrupted file gives ``None``."""
+    position, size = 8, None
+    while position + 12 <= len(data):
+        length, kind = struct.unpack_from(">I4s", data, position)
+        end = position + 8 + length
+        if end + 4 > len(data) or zlib.crc32(data[position + 4 : end]) != int.from_bytes(
+            data[end : end + 4], "big"
+        ):
+            return None
+        if size is None:
+            if kind != b"IHDR" or length != 13:
+                return None
+            size = struct.unpack_from(">II", data, position + 8)
+        if kind == b"IEND":
+            return (int(size[0]), int(size[1]))
+        position = end + 4
+    return None

@@ -18,7 +18,13 @@ from ._retry import RetryPolicy
 from ._routing import RoutePlan, run_async, run_sync
 from ._validation import validate_request
 from ._verify import check_verifiable, verify_rendering
-from .errors import BackendError, InvalidRequestError, QrplexError, VerificationError
+from .errors import (
+    BackendError,
+    InvalidOptionError,
+    InvalidRequestError,
+    QrplexError,
+    VerificationError,
+)
 
 if TYPE_CHECKING:
     from ._cache import FileCache
@@ -252,13 +258,18 @@ class Client:
         """
         from concurrent.futures import ThreadPoolExecutor
 
-        items = [_as_kwargs(item) for item in requests]
+        items = list(requests)
         if processes is not None:
+            if self._registry is not None:
+                raise InvalidOptionError(
+                    "processes= rebuilds the client from installed plugins in each worker; "
+                    "a client with its own registry= must use threads (leave processes unset)"
+                )
             return _generate_in_processes(self._spec, items, processes)
 
-        def one(kwargs: dict[str, Any]) -> CodeImage | QrplexError:
+        def one(item: str | Mapping[str, Any]) -> CodeImage | QrplexError:
             try:
-                return self.generate(**kwargs)
+                return self.generate(**_as_kwargs(item))
             except QrplexError as error:
                 return error
 
@@ -273,14 +284,14 @@ class Client:
 
         gate = asyncio.Semaphore(max(1, concurrency))
 
-        async def one(kwargs: dict[str, Any]) -> CodeImage | QrplexError:
+        async def one(item: str | Mapping[str, Any]) -> CodeImage | QrplexError:
             async with gate:
                 try:
-                    return await self.agenerate(**kwargs)
+                    return await self.agenerate(**_as_kwargs(item))
                 except QrplexError as error:
                     return error
 
-        return list(await asyncio.gather(*(one(_as_kwargs(item)) for item in requests)))
+        return list(await asyncio.gather(*(one(item) for item in requests)))
 
     # -- routing helpers -----------------------------------------------------------------
 
@@ -396,16 +407,16 @@ def _start_worker(spec: tuple[Any, ...]) -> None:
     _worker_client = Client(config=explicit, environ=environ, cwd=cwd, user_config=user_config)
 
 
-def _generate_in_worker(kwargs: dict[str, Any]) -> CodeImage | QrplexError:
+def _generate_in_worker(item: str | Mapping[str, Any]) -> CodeImage | QrplexError:
     assert _worker_client is not None
     try:
-        return _worker_client.generate(**kwargs)
+        return _worker_client.generate(**_as_kwargs(item))
     except QrplexError as error:
         return error
 
 
 def _generate_in_processes(
-    spec: tuple[Any, ...], items: list[dict[str, Any]], processes: int
+    spec: tuple[Any, ...], items: list[str | Mapping[str, Any]], processes: int
 ) -> list[CodeImage | QrplexError]:
     from concurrent.futures import ProcessPoolExecutor
 

@@ -22,10 +22,11 @@ Every file has the same shape::
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +88,7 @@ def _number(kind: type[int] | type[float], minimum: float) -> Callable[[object, 
                 number = kind(value)
             except ValueError:
                 number = None
-        if number is None or number < minimum:
+        if number is None or not math.isfinite(number) or number < minimum:
             noun = "a whole number" if kind is int else "a number"
             raise ConfigError(f"{where}: {key!r} must be {noun} >= {minimum}, not {value!r}")
         return number
@@ -195,10 +196,10 @@ class ResolvedConfig:
     values: Mapping[str, Sourced]
     """Top-level settings (``backend``, ``fallback``, ...)."""
 
-    layers: tuple[_Layer, ...]
+    layers: tuple[_Layer, ...] = field(repr=False)  # may hold secrets
     """The explicit and file layers, highest precedence first (for backend tables)."""
 
-    environ: Mapping[str, str]
+    environ: Mapping[str, str] = field(repr=False)  # the whole environment: secrets too
 
     @property
     def backend(self) -> str:

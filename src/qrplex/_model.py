@@ -41,16 +41,6 @@ class CodeRequest:
     def __post_init__(self) -> None:
         object.__setattr__(self, "options", _frozen(self.options))
 
-    def cache_key(self) -> tuple[object, ...]:
-        """A hashable key that identifies this request (for caches and dedup)."""
-        return (
-            self.content,
-            self.symbology,
-            self.format,
-            self.width,
-            tuple(sorted(self.options.items())),
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class Rendering:

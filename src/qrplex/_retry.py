@@ -28,10 +28,15 @@ class RetryPolicy:
     backoff: float = 0.1
     max_backoff: float = 2.0
 
-    def delay(self, retry: int, error: BackendError, rng: random.Random | None = None) -> float:
-        """Seconds to wait before retry number ``retry`` (1-based) after ``error``."""
+    def delay(
+        self, retry: int, error: BackendError, rng: random.Random | None = None
+    ) -> float | None:
+        """Seconds to wait before retry number ``retry`` (1-based) after ``error``, or
+        ``None`` when the service asked for a longer wait (``Retry-After``) than a retry
+        should take: then fall back instead of knocking again too early."""
         if isinstance(error, BackendUnavailableError) and error.retry_after is not None:
-            return min(max(error.retry_after, 0.0), self.max_backoff * 4)
+            asked = max(error.retry_after, 0.0)
+            return asked if asked <= self.max_backoff * 4 else None
         ceiling = min(self.backoff * (2 ** (retry - 1)), self.max_backoff)
         return (rng or random).uniform(0.0, ceiling)
 

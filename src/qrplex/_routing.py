@@ -15,7 +15,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ._breaker import CircuitBreaker
+from ._breaker import Admission, CircuitBreaker
 from ._checks import check_rendering
 from ._model import Attempt, CodeImage, CodeRequest, Rendering
 from ._retry import Deadline, RetryPolicy
@@ -106,10 +106,12 @@ def route(request: CodeRequest, plan: RoutePlan) -> Route:
             attempts.append(_attempt(name, skipped, time.monotonic(), "DeadlineExceeded"))
             continue
         breaker = plan.breaker(name)
-        if not breaker.allow():
+        admission = breaker.admit()
+        if admission is None:
             skipped = "skipped: circuit open after repeated failures"
             attempts.append(_attempt(name, skipped, time.monotonic(), "CircuitOpen"))
             continue
+        probing = admission is Admission.PROBE
         instance = plan.backend(name)
         retry = 0
         while True:
@@ -117,22 +119,25 @@ def route(request: CodeRequest, plan: RoutePlan) -> Route:
             try:
                 try:
                     rendering = yield Render(instance, request)
+                    assert rendering is not None
+                    check_rendering(rendering, request, name)
+                    if plan.verify:
+                        verify_rendering(rendering, request, name)
                 except QrplexError:
                     raise
-                except Exception as error:
+                except Exception as error:  # a backend bug is a bad response: fall back
                     raise _crash(error, name) from error
-                assert rendering is not None
-                check_rendering(rendering, request, name)
-                if plan.verify:
-                    verify_rendering(rendering, request, name)
             except (InvalidRequestError, UnsupportedError, GeneratorExit):
                 # No verdict on the backend (bad input, or the caller was cancelled while it
                 # worked): a probe in flight must not keep the breaker open for ever.
-                breaker.release_probe()
+                if probing:
+                    breaker.release_probe()
                 raise
             except BackendAuthError as error:
-                breaker.release_probe()
+                if probing:
+                    breaker.release_probe()
                 if not plan.fallback_on_auth_error:
+                    error.attempts = (*attempts, _attempt(name, error, started))
                     raise
                 attempts.append(_attempt(name, error, started))
                 last_error = error
@@ -140,19 +145,33 @@ def route(request: CodeRequest, plan: RoutePlan) -> Route:
                     plan.on_fallback(name, error)
                 break
             except BackendError as error:
+                attempts.append(_attempt(name, error, started))
                 if not (error.transient or isinstance(error, BadResponseError)):
-                    breaker.release_probe()
+                    if probing:
+                        breaker.release_probe()
+                    error.attempts = tuple(attempts)
                     raise
-                breaker.record_failure()
+                breaker.record_failure(probe=probing)
+                probing = False
                 retry += 1
                 if error.transient and retry <= plan.policy.retries:
                     wait = plan.policy.delay(retry, error)
-                    if deadline.allows(wait) and breaker.allow():
-                        attempts.append(_attempt(name, error, started))
-                        if wait > 0:
-                            yield Sleep(wait)
+                    # Retry only if the wait and another attempt as long as this one fit in
+                    # the deadline, and the breaker (which this failure may have opened)
+                    # still lets calls through.
+                    took = time.monotonic() - started
+                    fits = wait is not None and deadline.allows(wait + took)
+                    again = breaker.admit() if fits and wait is not None else None
+                    if wait is not None and again is not None:
+                        probing = again is Admission.PROBE
+                        try:
+                            if wait > 0:
+                                yield Sleep(wait)
+                        except GeneratorExit:
+                            if probing:
+                                breaker.release_probe()
+                            raise
                         continue
-                attempts.append(_attempt(name, error, started))
                 last_error = error
                 if name != plan.chain[-1]:
                     plan.on_fallback(name, error)

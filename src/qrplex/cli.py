@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
 __all__ = ["main"]
 
-EXIT_USAGE = 2
 EXIT_ERROR = 1
 
 

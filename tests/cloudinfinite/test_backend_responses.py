@@ -136,14 +136,14 @@ def test_image_size_refuses_broken_images(data: bytes, problem: str) -> None:
 def test_png_with_a_bad_crc_is_refused() -> None:
     data = bytearray(png(40))
     data[20] ^= 0xFF  # inside IHDR
-    with pytest.raises(ValueError, match="bad CRC"):
+    with pytest.raises(ValueError, match="truncated or corrupt"):
         image_size(bytes(data))
 
 
 def test_png_must_start_with_ihdr() -> None:
     chunk = b"tEXt" + b"a\x00b"
     body = struct.pack(">I", 3) + chunk + struct.pack(">I", zlib.crc32(chunk))
-    with pytest.raises(ValueError, match="IHDR"):
+    with pytest.raises(ValueError, match="truncated or corrupt"):
         image_size(b"\x89PNG\r\n\x1a\n" + body)
 
 

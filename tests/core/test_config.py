@@ -149,3 +149,16 @@ def test_an_unknown_fallback_is_reported_on_first_use_not_during_an_outage() -> 
         "cloudinfinite",
         "local",
     )
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1"])
+def test_numbers_must_be_finite_and_in_range(monkeypatch, value: str) -> None:
+    monkeypatch.setenv("QRPLEX_DEADLINE", value)
+    with pytest.raises(qrplex.ConfigError, match="'deadline' must be a number >= 0"):
+        load_config()
+
+
+def test_resolved_config_repr_shows_no_secret(monkeypatch) -> None:
+    monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", "env-secret-value")
+    config = load_config({"backends": {"cloudinfinite": {"secret_key": "arg-secret-value"}}})
+    assert "secret-value" not in repr(config)

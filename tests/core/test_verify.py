@@ -69,3 +69,29 @@ def test_content_that_survives_the_defect_passes() -> None:
 def test_verify_needs_a_raster_format() -> None:
     with pytest.raises(qrplex.InvalidOptionError, match="format='png'"):
         qrplex.generate("x", format="svg", verify=True)
+
+
+class TruncatingBackend(ShoutingBackend):
+    """A plugin backend with another real defect: it cuts its PNGs short."""
+
+    name = "truncating"
+
+    def render(self, request: qrplex.CodeRequest) -> qrplex.Rendering:
+        good = super().render(request)
+        return qrplex.Rendering(good.data[:-40], good.media_type, good.width, good.height)
+
+
+class TruncatingPlugin:
+    @staticmethod
+    @qrplex.hookimpl
+    def qrplex_register_backends(register: Any) -> None:
+        register(TruncatingBackend)
+
+
+def test_a_truncated_png_is_never_returned_even_without_verify() -> None:
+    registry = Registry(plugins=[("truncating", TruncatingPlugin)])
+    with qrplex.Client(backend="truncating", fallback=["local"], registry=registry) as c:
+        image = c.generate("CUT SHORT")
+    assert image.backend == "local"
+    assert [a.error_type for a in image.attempts] == ["BadResponseError"]
+    assert "but it is unreadable" in image.attempts[0].message

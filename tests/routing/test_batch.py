@@ -152,3 +152,22 @@ def test_a_stale_report_is_removed_when_everything_succeeds(tmp_path: Path) -> N
     (out / "failed.csv").write_text("row,content,error\n", encoding="utf-8")
     assert main(["batch", str(source), "--out-dir", str(out)]) == 0
     assert not (out / "failed.csv").exists()
+
+
+def test_a_malformed_item_fails_alone_in_generate_many() -> None:
+    with qrplex.Client() as client:
+        results = client.generate_many(["ok", 42, {"no": "content"}])  # type: ignore[list-item]
+        async_results = asyncio.run(client.agenerate_many(["ok", 42]))  # type: ignore[list-item]
+    assert isinstance(results[0], qrplex.CodeImage)
+    assert all(isinstance(r, qrplex.InvalidRequestError) for r in results[1:])
+    assert isinstance(async_results[1], qrplex.InvalidRequestError)
+
+
+def test_worker_processes_refuse_a_private_registry() -> None:
+    from qrplex._registry import Registry
+
+    with (
+        qrplex.Client(registry=Registry()) as client,
+        pytest.raises(qrplex.InvalidOptionError, match="own registry"),
+    ):
+        client.generate_many(["x"], processes=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from qrplex._breaker import BreakerState, CircuitBreaker
+from qrplex._breaker import Admission, BreakerState, CircuitBreaker
 
 
 class FakeClock:
@@ -28,9 +28,11 @@ def test_opens_after_threshold_consecutive_failures_and_probes_once() -> None:
     assert not breaker.allow()
     clock.now += 10
     assert breaker.state is BreakerState.HALF_OPEN
-    assert breaker.allow()  # the probe
-    assert not breaker.allow()  # everyone else keeps skipping while it is in flight
-    breaker.record_failure()  # probe failed: open again for a whole cool-down
+    assert breaker.admit() is Admission.PROBE
+    assert breaker.admit() is None  # everyone else keeps skipping while it is in flight
+    breaker.record_failure()  # a call that was already in flight: no verdict on the probe
+    assert breaker.state is BreakerState.OPEN
+    breaker.record_failure(probe=True)  # probe failed: open again for a whole cool-down
     assert breaker.state is BreakerState.OPEN
     clock.now += 9.9
     assert not breaker.allow()
@@ -47,6 +49,17 @@ def test_success_resets_the_count() -> None:
     breaker.record_success()
     breaker.record_failure()
     assert breaker.state is BreakerState.CLOSED
+
+
+def test_failures_in_flight_do_not_extend_the_cool_down() -> None:
+    clock = FakeClock()
+    breaker = CircuitBreaker(threshold=2, cooldown=10, clock=clock)
+    breaker.record_failure()
+    breaker.record_failure()
+    clock.now += 9
+    breaker.record_failure()  # a slow call that started before it opened
+    clock.now += 1
+    assert breaker.admit() is Admission.PROBE
 
 
 def test_release_probe_lets_another_probe_through() -> None:

@@ -359,3 +359,31 @@ def test_a_cancelled_probe_does_not_leave_the_breaker_open(
         emulator_app.faults.clear()
         assert client.generate("next probe").backend == "cloudinfinite"
         assert client.circuit_states()["cloudinfinite"] == "closed"
+
+
+def test_a_long_retry_after_falls_back_instead_of_knocking_again() -> None:
+    from qrplex._retry import RetryPolicy
+
+    policy = RetryPolicy(retries=2, backoff=0.1, max_backoff=2.0)
+    soon = qrplex.BackendUnavailableError("slow down", backend="b", retry_after=1.0)
+    late = qrplex.BackendUnavailableError("slow down", backend="b", retry_after=120.0)
+    assert policy.delay(1, soon) == 1.0
+    assert policy.delay(1, late) is None
+
+
+def test_cache_stays_within_its_bound_and_survives_an_unwritable_directory(
+    tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    with qrplex.Client(config={"cache_dir": str(tmp_path / "c"), "cache_max_mb": 0.004}) as c:
+        for i in range(40):
+            c.generate(f"entry {i}")
+    total = sum(p.stat().st_size for p in (tmp_path / "c").glob("*/*.qrplex"))
+    assert 0 < total <= 0.004 * 1024 * 1024
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    with (
+        caplog.at_level(logging.WARNING, logger="qrplex"),
+        qrplex.Client(config={"cache_dir": str(blocker / "cache")}) as c,
+    ):
+        assert decode(c.generate("still served").data) == "still served"
+    assert "cannot be written" in caplog.text

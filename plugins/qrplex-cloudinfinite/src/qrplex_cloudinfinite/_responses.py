@@ -13,7 +13,6 @@ import binascii
 import re
 import struct
 import unicodedata
-import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC
@@ -25,6 +24,7 @@ import defusedxml  # type: ignore[import-untyped]  # no stubs installed
 import defusedxml.ElementTree  # type: ignore[import-untyped]
 
 from qrplex import Rendering
+from qrplex._checks import png_size
 from qrplex.errors import (
     BackendAuthError,
     BackendError,
@@ -254,30 +254,11 @@ def error_for(response: RawResponse, redact: Redactor, *, bucket: str) -> Backen
 
 
 def _png_size(data: bytes) -> tuple[int, int]:
-    """Width and height of a PNG; check the chunk structure and CRCs up to ``IEND``."""
-    position = len(PNG_SIGNATURE)
-    width: int | None = None
-    height: int | None = None
-    while True:
-        if position + 12 > len(data):
-            raise ValueError("PNG is truncated")
-        length, kind = struct.unpack_from(">I4s", data, position)
-        end = position + 8 + length
-        if end + 4 > len(data):
-            raise ValueError("PNG is truncated")
-        (crc,) = struct.unpack_from(">I", data, end)
-        if zlib.crc32(data[position + 4 : end]) != crc:
-            raise ValueError(f"PNG chunk {kind!r} has a bad CRC")
-        if width is None:
-            if kind != b"IHDR" or length != 13:
-                raise ValueError("PNG does not start with an IHDR chunk")
-            width, height = struct.unpack_from(">II", data, position + 8)
-        if kind == b"IEND":
-            break
-        position = end + 4
-    if width is None or height is None:  # pragma: no cover - IHDR comes first
-        raise ValueError("PNG has no IHDR chunk")
-    return width, height
+    """Width and height of a PNG whose chunks and CRCs check out up to ``IEND``."""
+    size = png_size(data)
+    if size is None:
+        raise ValueError("PNG is truncated or corrupt (chunk structure or CRC)")
+    return size
 
 
 _SOF_MARKERS: Final = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}

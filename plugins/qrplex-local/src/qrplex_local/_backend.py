@@ -14,11 +14,12 @@ from ._raster import to_png, to_svg
 
 __all__ = ["INLINE_CONTENT", "INLINE_WIDTH", "LocalBackend"]
 
-INLINE_CONTENT = 100
-"""Up to this many characters (and :data:`INLINE_WIDTH` px), ``arender`` runs inline:
-about a millisecond of work, less than a round trip to a worker thread and back."""
+INLINE_CONTENT = 20
+"""Up to this many characters (and :data:`INLINE_WIDTH` px), ``arender`` runs inline: a
+few milliseconds of work at most (a small QR version); anything larger goes to a worker
+thread so the event loop stays responsive."""
 
-INLINE_WIDTH = 1000
+INLINE_WIDTH = 300
 
 
 class LocalBackend(Backend):
