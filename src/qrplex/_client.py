@@ -198,8 +198,8 @@ class Client:
         Raises:
             InvalidRequestError: the content or an option is invalid (before any backend runs).
             UnsupportedError: no backend in the chain serves this request.
-            BackendError: the backend failed (``AllBackendsFailedError`` when every backend
-                in the chain did).
+            BackendError: the backend failed: its own error (with ``attempts``) when one
+                backend was tried, ``AllBackendsFailedError`` when several were.
         """
         request = validate_request(
             content, symbology=symbology, format=format, width=width, options=options
@@ -230,11 +230,15 @@ class Client:
         )
         if verify:
             check_verifiable(request)
-        cached = self._cached(request, backend, verify)
+        if self.cache is None:
+            return await run_async(request, self._plan(backend, options, verify))
+        import asyncio  # the cache reads and writes files: keep that off the event loop
+
+        cached = await asyncio.to_thread(self._cached, request, backend, verify)
         if cached is not None:
             return cached
         image = await run_async(request, self._plan(backend, options, verify))
-        self._store(request, image, backend)
+        await asyncio.to_thread(self._store, request, image, backend)
         return image
 
     def generate_many(
