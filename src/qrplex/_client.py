@@ -81,6 +81,7 @@ class Client:
         # What a worker process needs to rebuild an equivalent client (generate_many).
         self._spec = (explicit, None if environ is None else dict(environ), cwd, user_config)
         self._registry = registry
+        self._private_registry = registry is not None
         self._instances: dict[str, Backend] = {}
         self._lock = threading.Lock()
         self._breakers: dict[str, CircuitBreaker] = {}
@@ -264,7 +265,7 @@ class Client:
 
         items = list(requests)
         if processes is not None:
-            if self._registry is not None:
+            if self._private_registry:
                 raise InvalidOptionError(
                     "processes= rebuilds the client from installed plugins in each worker; "
                     "a client with its own registry= must use threads (leave processes unset)"

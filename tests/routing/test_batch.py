@@ -88,6 +88,7 @@ def test_generate_many_keeps_order_and_returns_errors_in_place() -> None:
 def test_generate_many_in_worker_processes_keeps_order_and_errors() -> None:
     items = [f"p{i}" for i in range(12)] + [""]
     with qrplex.Client() as client:
+        client.generate("warm up")  # the client has looked its registry up by now
         results = client.generate_many(items, processes=2)
     assert isinstance(results[-1], qrplex.InvalidContentError)
     assert [decode(r.data) for r in results[:-1] if isinstance(r, qrplex.CodeImage)] == items[:-1]
