@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 from qrplex import Backend, Capabilities, CodeRequest, Rendering, Setting
 from qrplex.errors import InvalidContentError, UnsupportedError
 
-from ._config import SETTINGS, CloudInfiniteConfig, parse_config
+from ._config import BACKEND, SETTINGS, CloudInfiniteConfig, parse_config
 from ._signing import authorization, cos_quote
 
 if TYPE_CHECKING:
@@ -47,7 +47,6 @@ if TYPE_CHECKING:
 
     from ._responses import RawResponse
 
-BACKEND: Final = "cloudinfinite"
 
 __all__ = ["DEFAULT_WIDTH", "MAX_WIDTH", "CloudInfiniteBackend"]
 

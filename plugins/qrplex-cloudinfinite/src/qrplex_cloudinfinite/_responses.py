@@ -33,6 +33,8 @@ from qrplex.errors import (
     BadResponseError,
 )
 
+from ._config import BACKEND
+
 __all__ = [
     "BACKEND",
     "RawResponse",
@@ -43,7 +45,6 @@ __all__ = [
     "skew_server_time",
 ]
 
-BACKEND: Final = "cloudinfinite"
 REQUEST_ID_HEADER: Final = "x-cos-request-id"
 PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
 JPEG_SIGNATURE: Final = b"\xff\xd8\xff"
