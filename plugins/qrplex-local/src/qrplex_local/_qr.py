@@ -19,28 +19,13 @@ from typing import Any, Final
 import segno
 
 from qrplex import CodeRequest
-from qrplex._qr_capacity import segment_for
+from qrplex._qr_capacity import MICRO_QR_LEVELS, QR_LEVELS, segment_for
 from qrplex.errors import InvalidContentError, InvalidOptionError
 
-__all__ = ["qr_mode", "qr_rows", "qr_symbol"]
+__all__ = ["qr_rows", "qr_symbol"]
 
-_LEVELS: Final[Mapping[str, tuple[str, ...]]] = {
-    "qr": ("L", "M", "Q", "H"),
-    "microqr": ("L", "M", "Q"),
-}
+_LEVELS: Final[Mapping[str, tuple[str, ...]]] = {"qr": QR_LEVELS, "microqr": MICRO_QR_LEVELS}
 _DEFAULT_LEVEL: Final = "M"
-_DIGITS: Final = frozenset("0123456789")
-_ALPHANUMERIC: Final = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
-
-
-def qr_mode(content: str) -> str:
-    """The segno ``mode`` for ``content``: numeric, alphanumeric or byte (never kanji)."""
-    chars = set(content)
-    if chars <= _DIGITS:
-        return "numeric"
-    if chars <= _ALPHANUMERIC:
-        return "alphanumeric"
-    return "byte"
 
 
 def _level(request: CodeRequest) -> str:
