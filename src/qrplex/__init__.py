@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ._backend import Backend, Capabilities, Setting
     from ._client import Client
     from ._commands import Command
+    from ._deadline import time_left
     from ._model import Attempt, CodeImage, CodeRequest, Rendering
     from ._registry_info import BackendInfo
     from .errors import (
@@ -75,6 +76,7 @@ __all__ = [
     "generate",
     "hookimpl",
     "symbologies",
+    "time_left",
 ]
 
 
@@ -90,6 +92,7 @@ _LAZY = {
     "Setting": "_backend",
     "Client": "_client",
     "Command": "_commands",
+    "time_left": "_deadline",
     "hookimpl": "_hookspecs",
     "Attempt": "_model",
     "CodeImage": "_model",

@@ -48,6 +48,11 @@ class Deadline:
     seconds: float | None
     started: float = field(default_factory=time.monotonic)
 
+    @property
+    def expires(self) -> float | None:
+        """The :func:`time.monotonic` instant the budget runs out, or ``None``."""
+        return None if self.seconds is None else self.started + self.seconds
+
     def remaining(self) -> float | None:
         """Seconds left, or ``None`` for no deadline."""
         if self.seconds is None:

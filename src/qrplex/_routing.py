@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from ._breaker import Admission, CircuitBreaker
 from ._checks import check_rendering
+from ._deadline import call_deadline
 from ._model import Attempt, CodeImage, CodeRequest, Rendering
 from ._retry import Deadline, RetryPolicy
 from ._verify import verify_rendering
@@ -39,10 +40,12 @@ __all__ = ["Render", "RoutePlan", "Sleep", "route", "run_async", "run_sync"]
 
 @dataclass(frozen=True, slots=True)
 class Render:
-    """Action: render the request on this backend instance."""
+    """Action: render the request on this backend instance, before ``expires`` (a
+    :func:`time.monotonic` instant, or ``None`` for no deadline)."""
 
     backend: Backend
     request: CodeRequest
+    expires: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +121,7 @@ def route(request: CodeRequest, plan: RoutePlan) -> Route:
             started = time.monotonic()
             try:
                 try:
-                    rendering = yield Render(instance, request)
+                    rendering = yield Render(instance, request, deadline.expires)
                     assert rendering is not None
                     check_rendering(rendering, request, name)
                     if plan.verify:
@@ -220,9 +223,38 @@ def run_sync(request: CodeRequest, plan: RoutePlan) -> CodeImage:
                 if isinstance(action, Sleep):
                     time.sleep(action.seconds)
                 else:
-                    outcome = action.backend.render(action.request)
+                    with call_deadline(action.expires):
+                        outcome = action.backend.render(action.request)
             except Exception as error:
                 failure = error
+
+
+async def _arender_within(action: Render) -> Rendering:
+    """Await one attempt, cancelled when the call's deadline passes: an attempt that
+    overruns is a :class:`BackendUnavailableError`, so the call falls back as for any
+    unavailable backend."""
+    import asyncio
+
+    with call_deadline(action.expires):
+        if action.expires is None:
+            return await action.backend.arender(action.request)
+        budget = asyncio.timeout_at(_loop_time(action.expires))
+        try:
+            async with budget:
+                return await action.backend.arender(action.request)
+        except TimeoutError:
+            if not budget.expired():
+                raise  # the backend's own TimeoutError: judged like any other exception
+            raise BackendUnavailableError(
+                "the call's deadline passed while it was rendering", backend=action.backend.name
+            ) from None
+
+
+def _loop_time(expires: float) -> float:
+    """The running loop's clock reading at the :func:`time.monotonic` instant ``expires``."""
+    import asyncio
+
+    return asyncio.get_running_loop().time() + (expires - time.monotonic())
 
 
 async def run_async(request: CodeRequest, plan: RoutePlan) -> CodeImage:
@@ -244,6 +276,6 @@ async def run_async(request: CodeRequest, plan: RoutePlan) -> CodeImage:
                 if isinstance(action, Sleep):
                     await asyncio.sleep(action.seconds)
                 else:
-                    outcome = await action.backend.arender(action.request)
+                    outcome = await _arender_within(action)
             except Exception as error:
                 failure = error
