@@ -1,74 +1,69 @@
-"""Checks the core makes on what a backend returns before it reaches the user."""
+"""Checks the core makes on what a backend returns before it reaches the user.
+
+Every backend's output goes through :func:`check_rendering`, whatever the backend says about
+it: the bytes must be a whole image of the requested format (see :mod:`._inspection`), its
+own header must give the size the backend reported, and that size must be one the request
+can have (the requested width; square for a matrix code; the requested height for a linear
+barcode; no side over the largest width or height qrplex accepts).
+"""
 
 from __future__ import annotations
 
-import struct
-import zlib
-
+from ._inspection import ImageDefectError, inspect_image, png_size, sniff_media_type
 from ._model import CodeRequest, Rendering
+from ._symbologies import MEDIA_TYPES, SYMBOLOGIES
+from ._validation import MAX_HEIGHT, MAX_WIDTH
 from .errors import BadResponseError
 
 __all__ = ["check_rendering", "png_size", "sniff_media_type"]
 
-_SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-)
-
-
-def sniff_media_type(data: bytes) -> str | None:
-    """The media type the bytes really are (PNG, JPEG or SVG), or ``None``."""
-    for magic, media_type in _SIGNATURES:
-        if data.startswith(magic):
-            return media_type
-    head = data[:512].lstrip()
-    if head.startswith((b"<?xml", b"<svg")) and b"<svg" in data[:4096]:
-        return "image/svg+xml"
-    return None
+_MAX_SIDE = max(MAX_WIDTH, MAX_HEIGHT)
 
 
 def check_rendering(rendering: Rendering, request: CodeRequest, backend: str) -> None:
     """Raise :class:`BadResponseError` unless ``rendering`` is what ``request`` asked for."""
-    actual = sniff_media_type(rendering.data)
-    if actual is None or actual != rendering.media_type:
+    labelled = rendering.media_type
+    try:
+        facts = inspect_image(rendering.data, max_side=_MAX_SIDE)
+    except ImageDefectError as defect:
         raise BadResponseError(
-            f"returned {actual or 'unrecognised bytes'} but labelled it {rendering.media_type}",
+            f"returned a broken or unrecognised image labelled {labelled}: {defect}",
+            backend=backend,
+        ) from None
+    if facts.media_type != labelled:
+        raise BadResponseError(
+            f"returned {facts.media_type} but labelled it {labelled}", backend=backend
+        )
+    expected = MEDIA_TYPES.get(request.format)
+    if facts.media_type != expected:
+        raise BadResponseError(
+            f"returned {facts.media_type} for a {request.format} request", backend=backend
+        )
+    if (facts.width, facts.height) != (rendering.width, rendering.height):
+        raise BadResponseError(
+            f"said its image is {rendering.width}x{rendering.height} px "
+            f"but it is {facts.width}x{facts.height} px",
             backend=backend,
         )
-    expected = {"png": "image/png", "svg": "image/svg+xml"}.get(request.format)
-    if actual != expected:
-        raise BadResponseError(f"returned {actual} for a {request.format} request", backend=backend)
-    if actual == "image/png":
-        real = png_size(rendering.data)
-        if real != (rendering.width, rendering.height):
-            truth = "unreadable" if real is None else f"{real[0]}x{real[1]} px"
-            raise BadResponseError(
-                f"said its PNG is {rendering.width}x{rendering.height} px but it is {truth}",
-                backend=backend,
-            )
-    if request.width is not None and rendering.width != request.width:
-        raise BadResponseError(
-            f"returned an image {rendering.width} px wide for a request of {request.width} px",
-            backend=backend,
-        )
+    wrong = _size_mismatch(facts.width, facts.height, request)
+    if wrong is not None:
+        raise BadResponseError(f"returned an image {wrong}", backend=backend)
 
 
-def png_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height of a whole, intact PNG: the chunks are walked up to ``IEND`` and
-    their CRCs checked, so a truncated or corrupted file gives ``None``."""
-    position, size = 8, None
-    while position + 12 <= len(data):
-        length, kind = struct.unpack_from(">I4s", data, position)
-        end = position + 8 + length
-        if end + 4 > len(data) or zlib.crc32(data[position + 4 : end]) != int.from_bytes(
-            data[end : end + 4], "big"
-        ):
-            return None
-        if size is None:
-            if kind != b"IHDR" or length != 13:
-                return None
-            size = struct.unpack_from(">II", data, position + 8)
-        if kind == b"IEND":
-            return (int(size[0]), int(size[1]))
-        position = end + 4
+def _size_mismatch(width: int, height: int, request: CodeRequest) -> str | None:
+    """What is wrong with a ``width`` x ``height`` image for ``request``, or ``None``."""
+    if request.width is not None and width != request.width:
+        return f"{width} px wide for a request of {request.width} px"
+    if width > MAX_WIDTH:
+        return f"{width} px wide, over the largest width of {MAX_WIDTH} px"
+    spec = SYMBOLOGIES.get(request.symbology)
+    if spec is not None and spec.dimension == 2:
+        if height != width:
+            return f"of {width}x{height} px for a {spec.title}, which is square"
+        return None
+    wanted = request.options.get("height")
+    if isinstance(wanted, int) and height != wanted:
+        return f"{height} px high for a request of {wanted} px"
+    if height > MAX_HEIGHT:
+        return f"{height} px high, over the largest height of {MAX_HEIGHT} px"
     return None

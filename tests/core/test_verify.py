@@ -94,4 +94,4 @@ def test_a_truncated_png_is_never_returned_even_without_verify() -> None:
         image = c.generate("CUT SHORT")
     assert image.backend == "local"
     assert [a.error_type for a in image.attempts] == ["BadResponseError"]
-    assert "but it is unreadable" in image.attempts[0].message
+    assert "runs past the end of the file" in image.attempts[0].message

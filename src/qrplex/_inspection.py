@@ -1,0 +1,310 @@
+"""What image bytes really are: their media type and size, read from the bytes themselves.
+
+Everything here treats its input as hostile: a backend (or the service behind it) may send
+anything. Each reader walks the format's own structure, bounds the work it does by what the
+header declares (never by what the data would expand to), and answers ``None`` or raises
+:class:`ImageDefectError` instead of crashing or allocating without limit:
+
+* PNG: chunks walked to ``IEND`` with their CRCs; ``IHDR`` fields checked; the ``IDAT``
+  stream inflated *incrementally*, in slices of at most :data:`INFLATE_SLICE` bytes, and it
+  must give exactly the scanlines the header declares (one filter byte, 0 to 4, per row).
+* JPEG: segments walked to a start-of-frame; the file must end with ``EOI``.
+* SVG: parsed with expat as a stream of events (no tree is built, no DTD or entity is
+  accepted); the root must be ``<svg>`` with whole-pixel ``width`` and ``height``.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import zlib
+from dataclasses import dataclass
+from typing import Final
+
+__all__ = [
+    "INFLATE_SLICE",
+    "ImageDefectError",
+    "ImageFacts",
+    "inspect_image",
+    "jpeg_size",
+    "png_size",
+    "sniff_media_type",
+    "svg_size",
+]
+
+INFLATE_SLICE: Final = 1 << 20
+"""Most bytes of pixel data inflated at once while a PNG is checked (memory stays near it)."""
+
+_PNG_MAGIC: Final = b"\x89PNG\r\n\x1a\n"
+_JPEG_MAGIC: Final = b"\xff\xd8\xff"
+
+# PNG colour type -> (channels, allowed bit depths).
+_COLOUR_TYPES: Final = {
+    0: (1, (1, 2, 4, 8, 16)),
+    2: (3, (8, 16)),
+    3: (1, (1, 2, 4, 8)),
+    4: (2, (8, 16)),
+    6: (4, (8, 16)),
+}
+
+# Adam7 passes: (x start, y start, x step, y step).
+_ADAM7: Final = (
+    (0, 0, 8, 8),
+    (4, 0, 8, 8),
+    (0, 4, 4, 8),
+    (2, 0, 4, 4),
+    (0, 2, 2, 4),
+    (1, 0, 2, 2),
+    (0, 1, 1, 2),
+)
+
+
+class ImageDefectError(ValueError):
+    """The bytes are not a whole, well-formed image of the kind they claim to be."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImageFacts:
+    """What an image is, according to its own bytes."""
+
+    media_type: str
+    width: int
+    height: int
+
+
+def sniff_media_type(data: bytes) -> str | None:
+    """The media type the bytes claim by their signature (PNG, JPEG or SVG), or ``None``."""
+    if data.startswith(_PNG_MAGIC):
+        return "image/png"
+    if data.startswith(_JPEG_MAGIC):
+        return "image/jpeg"
+    head = data[:512].lstrip()
+    if head.startswith((b"<?xml", b"<svg")) and b"<svg" in data[:4096]:
+        return "image/svg+xml"
+    return None
+
+
+def inspect_image(data: bytes, *, max_side: int) -> ImageFacts:
+    """Media type and size of ``data``, checked through: raise :class:`ImageDefectError` unless it
+    is a whole PNG, JPEG or SVG image no side of which is longer than ``max_side`` pixels
+    (checked before any pixel data is inflated)."""
+    media_type = sniff_media_type(data)
+    if media_type == "image/png":
+        width, height = _png_checked(data, max_side)
+    elif media_type == "image/jpeg":
+        size = jpeg_size(data)
+        if size is None:
+            raise ImageDefectError("not a whole JPEG image")
+        width, height = size
+    elif media_type == "image/svg+xml":
+        width, height = _svg_checked(data)
+    else:
+        raise ImageDefectError("not a PNG, JPEG or SVG image")
+    if not (0 < width <= max_side and 0 < height <= max_side):
+        raise ImageDefectError(f"its size {width}x{height} px is outside 1 to {max_side} px a side")
+    return ImageFacts(media_type, width, height)
+
+
+# -- PNG -------------------------------------------------------------------------------------
+
+
+def png_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height of a PNG whose chunks and CRCs check out up to ``IEND`` (the pixel
+    data is not inflated: see :func:`inspect_image` for the whole check); else ``None``."""
+    try:
+        header, _ = _png_chunks(data)
+    except ImageDefectError:
+        return None
+    return header[0], header[1]
+
+
+def _png_chunks(data: bytes) -> tuple[tuple[int, int, int, int, int], list[memoryview]]:
+    """``IHDR``'s (width, height, bit depth, colour type, interlace) and the ``IDAT`` chunks."""
+    if not data.startswith(_PNG_MAGIC):
+        raise ImageDefectError("no PNG signature")
+    view = memoryview(data)
+    position, header, idat = 8, None, []
+    while position + 12 <= len(data):
+        length, kind = struct.unpack_from(">I4s", data, position)
+        end = position + 8 + length
+        if end + 4 > len(data):
+            raise ImageDefectError(f"the PNG chunk {kind!r} runs past the end of the file")
+        if zlib.crc32(view[position + 4 : end]) != int.from_bytes(view[end : end + 4], "big"):
+            raise ImageDefectError(f"the PNG chunk {kind!r} fails its CRC")
+        if header is None:
+            if kind != b"IHDR" or length != 13:
+                raise ImageDefectError("the PNG does not start with an IHDR chunk")
+            width, height, depth, colour, compression, filtering, interlace = struct.unpack_from(
+                ">IIBBBBB", data, position + 8
+            )
+            if compression != 0 or filtering != 0 or interlace not in (0, 1):
+                raise ImageDefectError("the PNG header names an unknown method")
+            header = (width, height, depth, colour, interlace)
+        elif kind == b"IDAT":
+            idat.append(view[position + 8 : end])
+        elif kind == b"IEND":
+            return header, idat
+        position = end + 4
+    raise ImageDefectError("the PNG ends before its IEND chunk")
+
+
+def _png_checked(data: bytes, max_side: int) -> tuple[int, int]:
+    (width, height, depth, colour, interlace), idat = _png_chunks(data)
+    if not (0 < width <= max_side and 0 < height <= max_side):
+        raise ImageDefectError(f"its size {width}x{height} px is outside 1 to {max_side} px a side")
+    channels, depths = _COLOUR_TYPES.get(colour, (0, ()))
+    if depth not in depths:
+        raise ImageDefectError(f"the PNG header has colour type {colour} with bit depth {depth}")
+    if not idat:
+        raise ImageDefectError("the PNG has no pixel data")
+    rows = _scanline_layout(width, height, channels * depth, interlace)
+    _check_pixel_stream(idat, rows)
+    return width, height
+
+
+def _scanline_layout(width: int, height: int, bits: int, interlace: int) -> list[tuple[int, int]]:
+    """``(row count, bytes per row including its filter byte)`` for each (sub-)image."""
+    if interlace == 0:
+        return [(height, 1 + (width * bits + 7) // 8)]
+    layout = []
+    for x0, y0, dx, dy in _ADAM7:
+        columns = (width - x0 + dx - 1) // dx if width > x0 else 0
+        lines = (height - y0 + dy - 1) // dy if height > y0 else 0
+        if columns and lines:
+            layout.append((lines, 1 + (columns * bits + 7) // 8))
+    return layout
+
+
+def _check_pixel_stream(idat: list[memoryview], layout: list[tuple[int, int]]) -> None:
+    """Inflate the ``IDAT`` stream a slice at a time: it must end exactly after the
+    scanlines of ``layout``, and every row must start with a known filter type."""
+    expected = sum(rows * stride for rows, stride in layout)
+    # Offsets (in the inflated stream) where each sub-image starts, to find filter bytes.
+    starts, offset = [], 0
+    for rows, stride in layout:
+        starts.append((offset, offset + rows * stride, stride))
+        offset += rows * stride
+    inflater = zlib.decompressobj()
+    produced, trailing = 0, False
+    try:
+        for part in idat:
+            if inflater.eof:
+                trailing = trailing or len(part) > 0
+                continue
+            pending: bytes | memoryview = part
+            while pending and not inflater.eof:
+                out = inflater.decompress(pending, INFLATE_SLICE)
+                pending = inflater.unconsumed_tail
+                produced = _check_filters(out, produced, starts, expected)
+        while not inflater.eof:
+            out = inflater.decompress(b"", INFLATE_SLICE)
+            if not out:
+                break
+            produced = _check_filters(out, produced, starts, expected)
+    except zlib.error as error:
+        raise ImageDefectError(f"the PNG's pixel data is not valid zlib data ({error})") from None
+    if not inflater.eof:
+        raise ImageDefectError("the PNG's pixel data is cut short (its zlib stream does not end)")
+    if trailing or inflater.unused_data:
+        raise ImageDefectError("the PNG has data after the end of its zlib stream")
+    if produced != expected:
+        raise ImageDefectError(
+            f"the PNG's pixel data has {produced} bytes where its header implies {expected}"
+        )
+
+
+def _check_filters(
+    out: bytes, produced: int, starts: list[tuple[int, int, int]], expected: int
+) -> int:
+    end = produced + len(out)
+    if end > expected:
+        raise ImageDefectError(
+            f"the PNG's pixel data is longer than the {expected} bytes it declares"
+        )
+    for begin, finish, stride in starts:
+        low, high = max(begin, produced), min(finish, end)
+        if low >= high:
+            continue
+        first = low + (begin - low) % stride  # the first row start at or after ``low``
+        if first < high and max(out[first - produced : high - produced : stride]) > 4:
+            raise ImageDefectError("a PNG scanline has an unknown filter type")
+    return end
+
+
+# -- JPEG ------------------------------------------------------------------------------------
+
+_SOF_MARKERS: Final = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+
+
+def jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from a JPEG's start-of-frame segment, when the data starts like a JPEG
+    and ends with ``EOI``; else ``None``."""
+    if not data.startswith(_JPEG_MAGIC) or not data.endswith(b"\xff\xd9"):
+        return None
+    position = 2
+    while position + 4 <= len(data):
+        if data[position] != 0xFF:
+            return None
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+            continue
+        (length,) = struct.unpack_from(">H", data, position + 2)
+        if length < 2:
+            return None
+        if marker in _SOF_MARKERS:
+            if position + 9 > len(data):
+                return None
+            height, width = struct.unpack_from(">HH", data, position + 5)
+            return (width, height) if width and height else None
+        if marker == 0xDA:  # start of scan before any frame header
+            return None
+        position += 2 + length
+    return None
+
+
+# -- SVG -------------------------------------------------------------------------------------
+
+_PIXELS: Final = re.compile(r"\s*([0-9]{1,9})(?:\.0*)?\s*(?:px)?\s*")
+
+
+def svg_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height of a well-formed SVG document whose root has whole-pixel ``width``
+    and ``height`` attributes; else ``None``."""
+    try:
+        return _svg_checked(data)
+    except ImageDefectError:
+        return None
+
+
+def _svg_checked(data: bytes) -> tuple[int, int]:
+    from xml.parsers import expat
+
+    parser = expat.ParserCreate()
+    root: dict[str, str] | None = None
+    root_name = ""
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        nonlocal root, root_name
+        if root is None:
+            root, root_name = attributes, name
+
+    def refuse(*_: object) -> None:
+        raise ImageDefectError("the SVG has a document type declaration (refused)")
+
+    parser.StartElementHandler = start
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as error:
+        raise ImageDefectError(f"the SVG is not well-formed XML ({error})") from None
+    if root is None or root_name.rpartition(":")[2] != "svg":
+        raise ImageDefectError("the document's root element is not <svg>")
+    sizes = []
+    for attribute in ("width", "height"):
+        match = _PIXELS.fullmatch(root.get(attribute, ""))
+        if match is None:
+            raise ImageDefectError(f"the SVG's {attribute} is not a whole number of pixels")
+        sizes.append(int(match.group(1)))
+    return sizes[0], sizes[1]
