@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from .errors import BackendError, BackendUnavailableError
 
@@ -43,21 +44,33 @@ class RetryPolicy:
 
 @dataclass(slots=True)
 class Deadline:
-    """A total time budget for one call, across its retries and fallbacks."""
+    """A total time budget for one call, across its retries and fallbacks.
+
+    Attributes:
+        seconds: the budget, or ``None`` for none.
+        clock: the monotonic clock it is measured on (injectable for tests).
+        started: the clock reading it counts from (default: now).
+    """
 
     seconds: float | None
-    started: float = field(default_factory=time.monotonic)
+    clock: Callable[[], float] = time.monotonic
+    started: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.started is None:
+            self.started = self.clock()
 
     @property
     def expires(self) -> float | None:
-        """The :func:`time.monotonic` instant the budget runs out, or ``None``."""
-        return None if self.seconds is None else self.started + self.seconds
+        """The clock reading at which the budget runs out, or ``None``."""
+        if self.seconds is None or self.started is None:
+            return None
+        return self.started + self.seconds
 
     def remaining(self) -> float | None:
         """Seconds left, or ``None`` for no deadline."""
-        if self.seconds is None:
-            return None
-        return self.seconds - (time.monotonic() - self.started)
+        expires = self.expires
+        return None if expires is None else expires - self.clock()
 
     def allows(self, wait: float) -> bool:
         """Whether waiting ``wait`` seconds more still ends before the deadline."""

@@ -73,20 +73,24 @@ class RoutePlan:
     backend: Callable[[str], Backend]
     on_fallback: Callable[[str, BackendError], None]
     verify: bool = False
+    clock: Callable[[], float] = time.monotonic
+    """The monotonic clock deadlines and attempt times are measured on. The drivers hand
+    ``Render.expires`` to backends as a :func:`time.monotonic` instant, so anything but
+    ``time.monotonic`` is for tests that drive :func:`route` themselves."""
 
 
 def _crash(error: Exception, name: str) -> BadResponseError:
     return BadResponseError(f"crashed with {type(error).__name__}: {error}", backend=name)
 
 
-def _attempt(name: str, error: BackendError | str, started: float, kind: str = "") -> Attempt:
+def _attempt(name: str, error: BackendError | str, elapsed: float, kind: str = "") -> Attempt:
     if isinstance(error, str):
-        return Attempt(name, kind, f"{name}: {error}", time.monotonic() - started, True)
+        return Attempt(name, kind, f"{name}: {error}", elapsed, True)
     return Attempt(
         backend=name,
         error_type=type(error).__name__,
         message=str(error),
-        elapsed=time.monotonic() - started,
+        elapsed=elapsed,
         transient=error.transient,
     )
 
@@ -94,7 +98,8 @@ def _attempt(name: str, error: BackendError | str, started: float, kind: str = "
 def route(request: CodeRequest, plan: RoutePlan) -> Route:
     """Serve ``request`` along ``plan.chain``; a generator driven by :func:`run_sync` or
     :func:`run_async`. Returns the image or raises the error the caller should see."""
-    deadline = Deadline(plan.deadline)
+    clock = plan.clock
+    deadline = Deadline(plan.deadline, clock)
     attempts: list[Attempt] = []
     last_error: BackendError | None = None
     refusals: dict[str, str] = {}
@@ -106,19 +111,19 @@ def route(request: CodeRequest, plan: RoutePlan) -> Route:
             continue
         if cls.capabilities.network and not deadline.allows(0.0):
             skipped = "skipped: the call's deadline has passed"
-            attempts.append(_attempt(name, skipped, time.monotonic(), "DeadlineExceeded"))
+            attempts.append(_attempt(name, skipped, 0.0, "DeadlineExceeded"))
             continue
         breaker = plan.breaker(name)
         admission = breaker.admit()
         if admission is None:
             skipped = "skipped: circuit open after repeated failures"
-            attempts.append(_attempt(name, skipped, time.monotonic(), "CircuitOpen"))
+            attempts.append(_attempt(name, skipped, 0.0, "CircuitOpen"))
             continue
         probing = admission is Admission.PROBE
         instance = plan.backend(name)
         retry = 0
         while True:
-            started = time.monotonic()
+            started = clock()
             try:
                 try:
                     rendering = yield Render(instance, request, deadline.expires)
@@ -140,15 +145,15 @@ def route(request: CodeRequest, plan: RoutePlan) -> Route:
                 if probing:
                     breaker.release_probe()
                 if not plan.fallback_on_auth_error:
-                    error.attempts = (*attempts, _attempt(name, error, started))
+                    error.attempts = (*attempts, _attempt(name, error, clock() - started))
                     raise
-                attempts.append(_attempt(name, error, started))
+                attempts.append(_attempt(name, error, clock() - started))
                 last_error = error
                 if name != plan.chain[-1]:
                     plan.on_fallback(name, error)
                 break
             except BackendError as error:
-                attempts.append(_attempt(name, error, started))
+                attempts.append(_attempt(name, error, clock() - started))
                 if not (error.transient or isinstance(error, BadResponseError)):
                     if probing:
                         breaker.release_probe()
@@ -162,7 +167,7 @@ def route(request: CodeRequest, plan: RoutePlan) -> Route:
                     # Retry only if the wait and another attempt as long as this one fit in
                     # the deadline, and the breaker (which this failure may have opened)
                     # still lets calls through.
-                    took = time.monotonic() - started
+                    took = clock() - started
                     fits = wait is not None and deadline.allows(wait + took)
                     again = breaker.admit() if fits and wait is not None else None
                     if wait is not None and again is not None:
