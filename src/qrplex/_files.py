@@ -19,6 +19,7 @@ Errors are ``OSError`` with the path the caller asked for as ``filename``.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import secrets
@@ -52,9 +53,9 @@ def write_file(path: str | os.PathLike[str], data: bytes, *, follow_symlinks: bo
             status = None
         if status is not None and stat.S_ISDIR(status.st_mode):
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), target)
-        if status is not None and (through_fd_link or not stat.S_ISREG(status.st_mode)):
-            if _write_directly(real, data):
-                return
+        direct = status is not None and (through_fd_link or not stat.S_ISREG(status.st_mode))
+        if direct and _write_directly(real, data):
+            return
         _replace(real, data, status)
     except OSError as error:  # name the file the caller asked for, not a temporary one
         raise OSError(error.errno, error.strerror, target) from None
@@ -112,8 +113,6 @@ def _replace(path: str, data: bytes, existing: os.stat_result | None) -> None:
             os.fsync(handle.fileno())  # whole after a crash too: a re-run must not skip it
         os.replace(temporary, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temporary)
-        except OSError:
-            pass
         raise
