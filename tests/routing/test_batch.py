@@ -145,9 +145,7 @@ def test_batch_wide_mistakes_fail_before_any_row(tmp_path: Path, capsys) -> None
     assert not (tmp_path / "o" / "failed.csv").exists()
 
 
-def test_a_stale_report_is_kept_and_named_when_everything_succeeds(
-    tmp_path: Path, capsys
-) -> None:
+def test_a_stale_report_is_kept_and_named_when_everything_succeeds(tmp_path: Path, capsys) -> None:
     source = tmp_path / "in.txt"
     source.write_text("a\n", encoding="utf-8")
     out = tmp_path / "out"
