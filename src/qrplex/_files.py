@@ -6,7 +6,8 @@ What is at the path decides how it is written:
   same directory, are flushed to disk, and the temporary file is renamed over the path, so
   the file is always whole or not there at all, even with many writers at once. A new file
   gets the permissions ``open()`` would give it (``0o666`` less the umask); a file that
-  already exists keeps its permission bits (its owner becomes the writer);
+  already exists keeps its permission bits (its owner becomes the writer), and one the
+  writer may not write (``chmod -w``) is refused with ``PermissionError`` as ``open()`` would;
 - a symlink: the file it points to is written as above, and the link stays a link;
 - anything that is not a regular file (a FIFO, a device such as ``/dev/null``, a terminal,
   ``/dev/stdout``, a ``/dev/fd/N`` of process substitution): opened and written directly,
@@ -53,6 +54,8 @@ def write_file(path: str | os.PathLike[str], data: bytes, *, follow_symlinks: bo
             status = None
         if status is not None and stat.S_ISDIR(status.st_mode):
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), target)
+        if status is not None and not os.access(real, os.W_OK):  # as open() would refuse it
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), target)
         direct = status is not None and (through_fd_link or not stat.S_ISREG(status.st_mode))
         if direct and _write_directly(real, data):
             return

@@ -174,3 +174,13 @@ def test_a_missing_parent_directory_names_the_path(tmp_path: Path, capsys) -> No
     assert not (tmp_path / "missing").exists()
     assert main(["make", "hello", "-o", str(target)]) == 1
     assert f"qrplex: error: {target}: No such file or directory" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write any file")
+def test_a_read_only_file_is_refused_as_open_would(tmp_path: Path) -> None:
+    locked = tmp_path / "locked.png"
+    locked.write_bytes(b"keep")
+    locked.chmod(0o444)
+    with pytest.raises(PermissionError):
+        _image(b"new").save(locked)
+    assert locked.read_bytes() == b"keep"
