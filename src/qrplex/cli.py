@@ -224,7 +224,10 @@ def _second_interrupt_exits() -> Iterator[None]:
     The graceful stop waits for the rows already running; a second Ctrl-C does not: it
     exits with 130 without waiting for them (their images are written whole or not at all).
     """
-    if threading.current_thread() is not threading.main_thread():
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is signal.SIG_IGN  # e.g. started with nohup or &
+    ):
         yield
         return
 
