@@ -6,38 +6,61 @@ Input formats, chosen by extension (``.csv``, ``.jsonl`` / ``.ndjson``, anything
 - CSV with a header row: ``content`` and optional ``symbology``, ``format``, ``width``,
   ``file``, ``error``, ``height`` columns;
 - JSONL: one object per line with the same keys.
+
+Lines end at ``\n`` or ``\r\n`` only (U+2028, U+0085, form feed ... stay in the content).
+The input is read lazily, a line of at most :data:`MAX_LINE_BYTES` at a time, and at most
+``concurrency *`` :data:`ROWS_IN_FLIGHT_PER_WORKER` rows are submitted and not yet done, so
+memory and the time Ctrl-C takes do not grow with the input.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 import re
+import time
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from .errors import InvalidRequestError, QrplexError
+from ._files import write_file
+from .errors import InvalidOptionError, InvalidRequestError
 
 if TYPE_CHECKING:
     from ._client import Client
 
 __all__ = [
+    "MAX_LINE_BYTES",
+    "REPORT_HEADER",
+    "ROWS_IN_FLIGHT_PER_WORKER",
     "BatchRow",
     "BatchSummary",
+    "check_report_path",
+    "is_report",
     "read_rows",
     "run_batch",
     "safe_file_name",
     "write_report",
 ]
 
+MAX_LINE_BYTES = 1 << 20
+"""A longer input line fails alone (no code holds a fraction of it), unread into memory."""
+ROWS_IN_FLIGHT_PER_WORKER = 4
+"""Rows submitted and not yet done, per worker thread: bounds what Ctrl-C has to wait for."""
+REPORT_HEADER = ("row", "content", "error")
+_PROGRESS_EVERY = 0.1  # seconds between progress updates
+
 _KEYS = {"content", "symbology", "format", "width", "file", "error", "height"}
+_NUMBER_KEYS = {"width", "height"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+# Cells a spreadsheet would read as a formula (OWASP "CSV injection"), full-width forms too.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +79,7 @@ class BatchSummary:
     """What a batch run did."""
 
     total: int = 0
+    """Rows read (all of the input, unless interrupted)."""
     written: int = 0
     skipped: int = 0
     failures: list[tuple[BatchRow, str]] = field(default_factory=list)
@@ -67,74 +91,222 @@ class BatchSummary:
         """Rows that produced no image."""
         return len(self.failures)
 
+    @property
+    def done(self) -> int:
+        """Rows with an outcome: written, skipped or failed."""
+        return self.written + self.skipped + self.failed
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
 
 def _row(number: int, values: Mapping[str, Any]) -> BatchRow:
-    def bad(problem: str) -> BatchRow:
-        return BatchRow(number, {"content": str(values.get("content", ""))}, problem=problem)
+    content = values.get("content")
 
-    unknown = sorted(set(values) - _KEYS)
+    def bad(problem: str) -> BatchRow:
+        return BatchRow(
+            number, {"content": content if isinstance(content, str) else ""}, None, problem
+        )
+
+    unknown = sorted(str(key) for key in set(values) - _KEYS)
     if unknown:
         return bad(f"unknown column {unknown[0]!r}; allowed: {', '.join(sorted(_KEYS))}")
     kwargs: dict[str, Any] = {}
     for key, value in values.items():
-        if value is None or value == "" or key == "file":
+        if value is None or value == "":
             continue
-        if key in {"width", "height"} and isinstance(value, str):
-            try:
-                value = int(value)
-            except ValueError:
-                return bad(f"{key} {value!r} is not a whole number")
-        kwargs[key] = value
+        if key in _NUMBER_KEYS:
+            if isinstance(value, str):
+                text = value.strip()
+                try:
+                    if not (text.isascii() and text.isdigit()):
+                        raise ValueError(text)
+                    value = int(text)
+                except ValueError:  # also a number of more digits than int() takes
+                    return bad(f"{key} {value[:40]!r} is not a whole number")
+            elif isinstance(value, bool) or not isinstance(value, int):
+                return bad(f"{key} must be a whole number, not {_kind(value)}")
+        elif not isinstance(value, str):
+            return bad(f"{key} must be a string, not {_kind(value)}")
+        if key != "file":
+            kwargs[key] = value
     if "content" not in kwargs:
         return bad("no content")
     file = values.get("file")
-    return BatchRow(number, kwargs, str(file) if file else None)
+    return BatchRow(number, kwargs, file or None)
 
 
-def _text(path: Path) -> str:
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise InvalidRequestError(
-            f"{path}: line {line} is not UTF-8 (byte 0x{data[error.start]:02X}); "
-            "save the file as UTF-8"
-        ) from None
+class _BadLineError(Exception):
+    """An input line over :data:`MAX_LINE_BYTES` (skipped, not kept in memory)."""
+
+
+def _check_utf8(path: Path, handle: IO[bytes]) -> None:
+    """Fail once, before any row, for an input that is not UTF-8 (when it can be re-read)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines = 0
+    while chunk := handle.read(1 << 20):
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError as error:
+            line = lines + error.object[: error.start].count(b"\n") + 1
+            raise InvalidRequestError(
+                f"{path}: line {line} is not UTF-8 "
+                f"(byte 0x{error.object[error.start]:02X}); save the file as UTF-8"
+            ) from None
+        lines += chunk.count(b"\n")
+    handle.seek(0)
+
+
+class _Lines:
+    """The input's lines as text, split at ``\n`` only (``\r\n`` kept for the caller)."""
+
+    def __init__(self, path: Path, handle: IO[bytes]) -> None:
+        self.path = path
+        self.handle = handle
+        self.number = 0
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        raw = self.handle.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            raise StopIteration
+        self.number += 1
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):  # skip the rest, a bounded read at a time
+                raw = self.handle.readline(MAX_LINE_BYTES)
+            raise _BadLineError(f"line {self.number} is longer than {MAX_LINE_BYTES} bytes")
+        if self.number == 1:
+            raw = raw.removeprefix(codecs.BOM_UTF8)
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as error:  # only for an input that could not be checked
+            raise _BadLineError(
+                f"line {self.number} is not UTF-8 (byte 0x{raw[error.start]:02X})"
+            ) from None
+
+
+def _strip_newline(line: str) -> str:
+    return line.removesuffix("\n").removesuffix("\r")
 
 
 def read_rows(path: Path) -> Iterator[BatchRow]:
-    """The rows of a batch input file (see the module docstring for the formats).
+    """The rows of a batch input file, read lazily (see the module docstring for the formats).
+
+    The file is opened and checked before this returns; the rows are read as they are asked
+    for.
 
     Raises:
         InvalidRequestError: the file is not UTF-8, or a CSV has no ``content`` column.
             A malformed row does not raise: it comes back with ``problem`` set.
+        OSError: the file cannot be opened.
     """
-    suffix = path.suffix.lower()
-    text = _text(path)
-    if suffix == ".csv":
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        if reader.fieldnames is None or "content" not in reader.fieldnames:
-            raise InvalidRequestError(f"{path}: a CSV input needs a 'content' column")
-        for number, values in enumerate(reader, start=2):
-            yield _row(number, values)
-    elif suffix in {".jsonl", ".ndjson"}:
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                values = json.loads(line)
-            except json.JSONDecodeError as error:
-                yield BatchRow(number, {"content": ""}, problem=f"not JSON: {error.msg}")
-                continue
-            if not isinstance(values, dict):
-                yield BatchRow(number, {"content": ""}, problem="expected a JSON object")
-                continue
-            yield _row(number, values)
-    else:
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                yield BatchRow(number, {"content": line})
+    handle = path.open("rb")
+    try:
+        if handle.seekable():
+            _check_utf8(path, handle)
+        lines = _Lines(path, handle)
+        suffix = path.suffix.lower()
+        if suffix == ".csv":
+            rows = _csv_rows(path, lines)
+        elif suffix in {".jsonl", ".ndjson"}:
+            rows = _jsonl_rows(lines)
+        else:
+            rows = _text_rows(lines)
+    except BaseException:
+        handle.close()
+        raise
+    return _closing(rows, handle)
+
+
+def _closing(rows: Iterator[BatchRow], handle: IO[bytes]) -> Iterator[BatchRow]:
+    with handle:
+        yield from rows
+
+
+def _text_rows(lines: _Lines) -> Iterator[BatchRow]:
+    while True:
+        try:
+            line = _strip_newline(next(lines))
+        except StopIteration:
+            return
+        except _BadLineError as problem:
+            yield BatchRow(lines.number, {"content": ""}, problem=str(problem))
+            continue
+        if line.strip():
+            yield BatchRow(lines.number, {"content": line})
+
+
+def _jsonl_rows(lines: _Lines) -> Iterator[BatchRow]:
+    while True:
+        try:
+            line = next(lines)
+        except StopIteration:
+            return
+        except _BadLineError as problem:
+            yield BatchRow(lines.number, {"content": ""}, problem=str(problem))
+            continue
+        if not line.strip():
+            continue
+        try:
+            values = json.loads(line)
+        except json.JSONDecodeError as error:
+            yield BatchRow(lines.number, {"content": ""}, problem=f"not JSON: {error.msg}")
+            continue
+        except (ValueError, RecursionError) as error:  # a 5000-digit number, [[[[...]]]]
+            reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+            yield BatchRow(lines.number, {"content": ""}, problem=f"not usable JSON: {reason}")
+            continue
+        if not isinstance(values, dict):
+            yield BatchRow(lines.number, {"content": ""}, problem="expected a JSON object")
+            continue
+        yield _row(lines.number, values)
+
+
+def _csv_rows(path: Path, lines: _Lines) -> Iterator[BatchRow]:
+    reader = csv.reader(lines)
+    try:
+        header = next(reader, None)
+    except (csv.Error, _BadLineError) as error:
+        raise InvalidRequestError(f"{path}: the CSV header cannot be read: {error}") from None
+    if header is None or "content" not in header:
+        raise InvalidRequestError(f"{path}: a CSV input needs a 'content' column")
+    return _csv_records(header, reader)
+
+
+def _csv_records(header: list[str], reader: Iterator[list[str]]) -> Iterator[BatchRow]:
+    number = 1  # rows count from the header, as a spreadsheet shows them
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except (csv.Error, _BadLineError) as error:
+            number += 1
+            yield BatchRow(number, {"content": ""}, problem=f"not valid CSV: {error}")
+            continue
+        if not cells:
+            continue  # a blank line
+        number += 1
+        if len(cells) > len(header):
+            content = cells[header.index("content")]
+            yield BatchRow(
+                number,
+                {"content": content},
+                problem=f"{len(cells)} fields, but the header names {len(header)}",
+            )
+            continue
+        yield _row(number, dict(zip(header, cells, strict=False)))
 
 
 def safe_file_name(row: BatchRow, extension: str) -> str:
@@ -162,7 +334,7 @@ def _extension(row: BatchRow, default_format: str | None) -> str:
 
 def run_batch(
     client: Client,
-    rows: list[BatchRow],
+    rows: Iterable[BatchRow],
     out_dir: Path,
     *,
     defaults: Mapping[str, Any],
@@ -172,74 +344,141 @@ def run_batch(
     """Generate every row into ``out_dir``, skipping outputs that already exist.
 
     ``defaults`` are keyword arguments for rows that do not set them (``symbology``,
-    ``format``, ``width``, ``backend``). Failures are collected, never raised.
+    ``format``, ``width``, ``backend``). Failures are collected, never raised. ``rows`` is
+    consumed lazily, with at most ``concurrency *`` :data:`ROWS_IN_FLIGHT_PER_WORKER` rows
+    submitted and not done. On ``KeyboardInterrupt`` the rows not started are dropped, the
+    ones running finish and are counted, and the summary comes back with ``interrupted``.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     root = out_dir.resolve()
-    summary = BatchSummary(total=len(rows))
-    todo: list[tuple[BatchRow, Path]] = []
-    claimed: dict[Path, int] = {}
-    for row in rows:
+    workers = max(1, concurrency)
+    limit = workers * ROWS_IN_FLIGHT_PER_WORKER
+    summary = BatchSummary()
+    claimed: dict[str, int] = {}
+    pending: dict[Future[str], BatchRow] = {}
+    shown = 0.0
+
+    def show(force: bool = False) -> None:
+        nonlocal shown
+        if progress and (force or time.monotonic() - shown >= _PROGRESS_EVERY):
+            shown = time.monotonic()
+            progress(summary)
+
+    def plan(row: BatchRow) -> Path | None:
         target = (root / safe_file_name(row, _extension(row, defaults.get("format")))).resolve()
         if row.problem:
             summary.failures.append((row, f"InvalidRequestError: {row.problem}"))
         elif target.parent != root:  # e.g. a symlink planted in the output directory
             summary.failures.append((row, "output name escapes the output directory"))
-        elif target in claimed:
-            summary.failures.append(
-                (
-                    row,
-                    f"InvalidRequestError: output {target.name} is already used by row "
-                    f"{claimed[target]}",
-                )
-            )
-        elif target.exists():
-            claimed[target] = row.number
-            summary.skipped += 1
+        elif target.name in claimed:
+            used = claimed[target.name]
+            reason = f"InvalidRequestError: output {target.name} is already used by row {used}"
+            summary.failures.append((row, reason))
         else:
-            claimed[target] = row.number
-            todo.append((row, target))
+            claimed[target.name] = row.number
+            if not target.exists():
+                return target
+            summary.skipped += 1
+        return None
 
     def one(row: BatchRow, target: Path) -> str:
         image = client.generate(**{**defaults, **row.kwargs})
-        image.save(target)
+        # A name in the output directory: replaced atomically, a link planted since is not followed
+        write_file(target, image.data, follow_symlinks=False)
         return image.backend
 
-    if progress:
-        progress(summary)
+    def settle(futures: Iterable[Future[str]]) -> None:
+        for future in futures:
+            row = pending.pop(future)
+            if future.cancelled():
+                continue
+            try:
+                summary.served_by[future.result()] += 1
+                summary.written += 1
+            except Exception as error:  # one row fails alone, whatever it was
+                summary.failures.append((row, f"{type(error).__name__}: {error}"))
 
-    def record(future: Future[str], row: BatchRow) -> None:
-        try:
-            summary.served_by[future.result()] += 1
-            summary.written += 1
-        except (QrplexError, OSError) as error:
-            summary.failures.append((row, f"{type(error).__name__}: {error}"))
-
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        futures = {pool.submit(one, row, target): row for row, target in todo}
-        recorded: set[Future[str]] = set()
-        try:
-            for future in as_completed(futures):
-                record(future, futures[future])
-                recorded.add(future)
-                if progress:
-                    progress(summary)
-        except KeyboardInterrupt:
-            # Stop at once: rows not started are dropped (a re-run resumes them), the ones
-            # in flight finish and are counted, and the caller still gets the summary.
-            pool.shutdown(wait=True, cancel_futures=True)
-            summary.interrupted = True
-            for future, row in futures.items():
-                if future not in recorded and future.done() and not future.cancelled():
-                    record(future, row)
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qrplex-batch")
+    try:
+        show(force=True)
+        for row in rows:
+            summary.total += 1
+            target = plan(row)
+            if target is not None:
+                while len(pending) >= limit:
+                    settle(wait(pending, return_when=FIRST_COMPLETED).done)
+                pending[pool.submit(one, row, target)] = row
+            show()
+        while pending:
+            settle(wait(pending, return_when=FIRST_COMPLETED).done)
+    except KeyboardInterrupt:
+        # Stop at once: rows not started are dropped (a re-run resumes them), the ones
+        # running finish and are counted, and the caller still gets the summary.
+        summary.interrupted = True
+        pool.shutdown(wait=True, cancel_futures=True)
+        settle(list(pending))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    show(force=True)
     summary.failures.sort(key=lambda failure: failure[0].number)
     return summary
 
 
+def _neutral(cell: str) -> str:
+    """``cell``, made inert for spreadsheets when it would start a formula (``'=1+1``)."""
+    return f"'{cell}" if cell.startswith(_FORMULA_STARTS) else cell
+
+
+def is_report(path: Path) -> bool:
+    """Whether ``path`` is a file a qrplex batch wrote as its report (or is empty)."""
+    expected = ",".join(REPORT_HEADER).encode()
+    with path.open("rb") as handle:
+        start = handle.read(len(expected) + 2)
+    return start == b"" or start.startswith((expected + b"\r\n", expected + b"\n"))
+
+
+def check_report_path(report: Path, inputs: Iterable[Path]) -> None:
+    """Refuse a report path qrplex must not write: an input, a directory, someone's file.
+
+    qrplex never deletes a report, and replaces an existing file only when it is a report a
+    batch wrote (or empty); a FIFO or device (``/dev/stderr``) is written directly.
+
+    Raises:
+        InvalidOptionError: ``report`` is an input (also through a link), a directory, or a
+            regular file that is not a qrplex report.
+    """
+    if not report.exists():
+        return
+    for source in inputs:
+        try:
+            same = report.samefile(source)
+        except OSError:
+            same = False
+        if same:
+            raise InvalidOptionError(
+                f"report {report} is the input file {source}: name another file for the report"
+            )
+    if report.is_dir():
+        raise InvalidOptionError(f"report {report} is a directory: name a file for the report")
+    if report.is_file() and not is_report(report):
+        header = ",".join(REPORT_HEADER)
+        raise InvalidOptionError(
+            f"report {report} exists and is not a qrplex report (its first line is not "
+            f"{header!r}); qrplex only replaces its own reports: move the file, or pass "
+            "--report with another path"
+        )
+
+
 def write_report(summary: BatchSummary, path: Path) -> None:
-    """Write the failed rows, with reasons, as CSV."""
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["row", "content", "error"])
-        for row, reason in summary.failures:
-            writer.writerow([row.number, row.kwargs.get("content", ""), reason])
+    """Write the failed rows, with reasons, as CSV (whole or not at all).
+
+    A cell that a spreadsheet would take for a formula (starting with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return) is written with a ``'`` in front.
+    """
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(REPORT_HEADER)
+    for row, reason in summary.failures:
+        content = str(row.kwargs.get("content", ""))
+        writer.writerow([row.number, _neutral(content), _neutral(reason)])
+    write_file(path, text.getvalue().encode("utf-8"))

@@ -103,19 +103,22 @@ class CodeImage:
         }.get(self.media_type, "bin")
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the image bytes to ``path`` (whole, or not at all)."""
-        target = os.fspath(path)
-        temporary = f"{target}.{os.getpid()}.part"
-        try:
-            try:
-                with open(temporary, "wb") as handle:
-                    handle.write(self.data)
-                os.replace(temporary, target)
-            except OSError as error:  # name the file the caller asked for, not ours
-                raise OSError(error.errno, error.strerror, target) from None
-        finally:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
+        """Write the image bytes to ``path``.
+
+        A regular file is written whole or not at all (a uniquely named temporary file in
+        the same directory, flushed to disk and renamed over it; an existing file keeps its
+        permission bits, a new one gets the umask's). A symlink is written through: the file
+        it points to is replaced the same way and the link stays. Anything that is not a
+        regular file (a FIFO, ``/dev/null``, ``/dev/stdout``, a ``/dev/fd/N`` of process
+        substitution) is opened and written directly, never replaced.
+
+        Raises:
+            OSError: the path cannot be written (a directory, a missing parent directory, a
+                full disk, ...); ``filename`` is ``path``.
+        """
+        from ._files import write_file
+
+        write_file(path, self.data)
 
     def data_uri(self) -> str:
         """The image as a ``data:`` URI, for HTML ``<img src=...>``."""

@@ -6,11 +6,14 @@ Errors print one line on stderr (``qrplex: error: ...``) and exit non-zero, neve
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
+import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._symbologies import FORMATS, SYMBOLOGIES
@@ -198,34 +201,66 @@ def _add_batch(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--report",
         metavar="FILE",
-        help="CSV of failed rows with reasons (default: DIR/failed.csv, written if any fail)",
+        help="CSV of failed rows with reasons (default: DIR/failed.csv, written if any "
+        "fail; never deleted, and only a qrplex report is replaced)",
     )
 
 
 def _progress_printer(enabled: bool) -> Any:
     def show(summary: Any) -> None:
-        done = summary.written + summary.failed + summary.skipped
-        total = max(summary.total, 1)
-        filled = int(30 * done / total)
-        bar = "#" * filled + "-" * (30 - filled)
         sys.stderr.write(
-            f"\r[{bar}] {done}/{summary.total}  ok {summary.written}  "
-            f"skipped {summary.skipped}  failed {summary.failed}"
+            f"\r{summary.done} rows done  ok {summary.written}  skipped {summary.skipped}  "
+            f"failed {summary.failed}"
         )
         sys.stderr.flush()
 
     return show if enabled else None
 
 
+@contextlib.contextmanager
+def _second_interrupt_exits() -> Iterator[None]:
+    """The first Ctrl-C stops the batch gracefully; a second one ends the process at once.
+
+    The graceful stop waits for the rows already running; a second Ctrl-C does not: it
+    exits with 130 without waiting for them (their images are written whole or not at all).
+    """
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is signal.SIG_IGN  # e.g. started with nohup or &
+    ):
+        yield
+        return
+
+    def second(signum: int, frame: Any) -> None:
+        sys.stderr.write(
+            "\nqrplex: interrupted again: stopped without waiting for the rows in flight; "
+            "run the same command again to resume\n"
+        )
+        sys.stderr.flush()
+        os._exit(130)  # worker threads cannot be stopped, and must not be waited for
+
+    def first(signum: int, frame: Any) -> None:
+        signal.signal(signal.SIGINT, second)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, first)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _run_batch(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ._batch import read_rows, run_batch, write_report
+    from ._batch import check_report_path, is_report, read_rows, run_batch, write_report
     from ._validation import check_defaults
 
     source = Path(args.input)
-    rows = list(read_rows(source))
     out_dir = Path(args.out_dir)
+    report = Path(args.report) if args.report else out_dir / "failed.csv"
+    check_report_path(report, [source])
+    rows = read_rows(source)  # checked now, read lazily while the batch runs
     defaults = {
         key: value
         for key, value in (
@@ -240,28 +275,32 @@ def _run_batch(args: argparse.Namespace) -> int:
     with _client(args) as client:
         client.check(args.backend)  # a bad setting fails once, not once per row
         check_defaults(args.symbology, args.format)
-        summary = run_batch(
-            client,
-            rows,
-            out_dir,
-            defaults=defaults,
-            concurrency=args.concurrency,
-            progress=_progress_printer(on_terminal),
-        )
+        with _second_interrupt_exits():
+            summary = run_batch(
+                client,
+                rows,
+                out_dir,
+                defaults=defaults,
+                concurrency=args.concurrency,
+                progress=_progress_printer(on_terminal),
+            )
     if on_terminal:
         sys.stderr.write("\n")
     served = ", ".join(f"{name} {count}" for name, count in summary.served_by.most_common())
-    print(
-        f"{summary.total} rows: {summary.written} written, {summary.skipped} skipped "
-        f"(already there), {summary.failed} failed" + (f"; served by {served}" if served else ""),
-        file=sys.stderr,
+    counts = (
+        f"{summary.written} written, {summary.skipped} skipped (already there), "
+        f"{summary.failed} failed" + (f"; served by {served}" if served else "")
     )
-    report = Path(args.report) if args.report else out_dir / "failed.csv"
+    if summary.interrupted:
+        print(f"stopped after {summary.done} rows: {counts}", file=sys.stderr)
+    else:
+        print(f"{summary.total} rows: {counts}", file=sys.stderr)
     if summary.failures:
+        check_report_path(report, [source])  # still true at the end of a long run
         write_report(summary, report)
         print(f"failed rows and reasons: {report}", file=sys.stderr)
-    else:
-        report.unlink(missing_ok=True)  # a report from an earlier run no longer applies
+    elif report.is_file() and report.stat().st_size and is_report(report):
+        print(f"qrplex: {report} is from an earlier run (none failed in this one)", file=sys.stderr)
     if summary.interrupted:
         print("qrplex: interrupted; run the same command again to resume", file=sys.stderr)
         return 130
@@ -389,7 +428,9 @@ def _run(arguments: list[str], builtin: set[str]) -> int:
         return _fail(str(error))
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError as error:
+        if error.filename is not None:  # -o FIFO whose reader went away: say so
+            return _fail(f"{error.filename}: {error.strerror}")
         _quiet_stdout()
         return EXIT_ERROR
     except OSError as error:

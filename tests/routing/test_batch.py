@@ -145,14 +145,15 @@ def test_batch_wide_mistakes_fail_before_any_row(tmp_path: Path, capsys) -> None
     assert not (tmp_path / "o" / "failed.csv").exists()
 
 
-def test_a_stale_report_is_removed_when_everything_succeeds(tmp_path: Path) -> None:
+def test_a_stale_report_is_kept_and_named_when_everything_succeeds(tmp_path: Path, capsys) -> None:
     source = tmp_path / "in.txt"
     source.write_text("a\n", encoding="utf-8")
     out = tmp_path / "out"
     out.mkdir()
-    (out / "failed.csv").write_text("row,content,error\n", encoding="utf-8")
+    (out / "failed.csv").write_text("row,content,error\n9,old,reason\n", encoding="utf-8")
     assert main(["batch", str(source), "--out-dir", str(out)]) == 0
-    assert not (out / "failed.csv").exists()
+    assert (out / "failed.csv").read_text(encoding="utf-8").endswith("9,old,reason\n")
+    assert "failed.csv is from an earlier run" in capsys.readouterr().err
 
 
 def test_a_malformed_item_fails_alone_in_generate_many() -> None:
