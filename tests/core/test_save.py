@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import stat
+import subprocess
+import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -176,11 +180,31 @@ def test_a_missing_parent_directory_names_the_path(tmp_path: Path, capsys) -> No
     assert f"qrplex: error: {target}: No such file or directory" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write any file")
 def test_a_read_only_file_is_refused_as_open_would(tmp_path: Path) -> None:
+    if os.geteuid() == 0:  # the child below runs as nobody: it must reach the directory
+        tmp_path = Path(tempfile.mkdtemp(prefix="qrplex-read-only-"))
+        tmp_path.chmod(0o777)  # writable by anyone: only the file's own mode can refuse
     locked = tmp_path / "locked.png"
     locked.write_bytes(b"keep")
     locked.chmod(0o444)
-    with pytest.raises(PermissionError):
-        _image(b"new").save(locked)
+    if os.geteuid() != 0:
+        with pytest.raises(PermissionError):
+            _image(b"new").save(locked)
+    else:  # root may write anything: try it as an ordinary user, in a child process
+        script = (
+            "import os, sys\n"
+            "import qrplex._files  # noqa: F401 (the stdlib is out of reach after setuid)\n"
+            "from qrplex._model import CodeImage\n"
+            "os.setgid(65534); os.setuid(65534)\n"
+            "image = CodeImage(b'new', 'image/png', 'qr', 1, 1, 'local', 'x')\n"
+            "try:\n"
+            "    image.save(sys.argv[1])\n"
+            "except PermissionError:\n"
+            "    sys.exit(13)\n"
+        )
+        done = subprocess.run([sys.executable, "-c", script, str(locked)], check=False)
+        assert done.returncode == 13
     assert locked.read_bytes() == b"keep"
+    assert _leftovers(tmp_path) == []
+    if os.geteuid() == 0:
+        shutil.rmtree(tmp_path)
