@@ -297,6 +297,14 @@ def test_error_without_xml_still_maps_by_status() -> None:
         (format_datetime(datetime.fromtimestamp(1_699_000_000, UTC), usegmt=True), 0.0),
         ("soon", None),
         ("-5", None),
+        ("²", None),
+        ("1.5", None),
+        ("١٢", None),  # Arabic-Indic digits
+        ("１２", None),  # fullwidth digits
+        ("+3", None),
+        ("9" * 5000, 86400.0),  # more digits than int() converts
+        ("000000000000007", 7.0),
+        ("Mon, 01 Jan 99999 00:00:00 GMT", None),
     ],
 )
 def test_retry_after(header: str, expected: float | None) -> None:

@@ -432,6 +432,7 @@ def test_retry_after_is_waited_for_before_the_retry(serve: Callable[..., Hostile
         "9" * 5000,  # more digits than int() takes
         format_datetime(datetime.fromtimestamp(time.time() + 7 * 86400, UTC), usegmt=True),
     ],
+    ids=["seconds", "more digits than int() takes", "date in a week"],
 )
 def test_a_long_retry_after_falls_back_at_once(
     serve: Callable[..., HostileService], retry_after: str
