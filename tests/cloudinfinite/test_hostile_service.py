@@ -348,7 +348,7 @@ def test_a_trickling_server_cannot_hold_a_call_past_its_deadline(
     serve: Callable[..., HostileService], part: str
 ) -> None:
     service = serve(TRICKLES[part]())  # each byte resets the 2 s read timeout
-    with qrplex.Client(config=client_config(service, deadline=1.0)) as client:
+    with qrplex.Client(config=client_config(service, deadline=0.6)) as client:
         started = time.monotonic()
         image = client.generate("trickled", width=290)
         took = time.monotonic() - started
@@ -367,7 +367,7 @@ def test_a_trickling_server_cannot_hold_an_async_call_past_its_deadline(
     service = serve(TRICKLES[part]())
 
     async def call() -> qrplex.CodeImage:
-        async with qrplex.Client(config=client_config(service, deadline=1.0)) as client:
+        async with qrplex.Client(config=client_config(service, deadline=0.6)) as client:
             return await client.agenerate("trickled", width=290)
 
     started = time.monotonic()
@@ -391,7 +391,7 @@ def test_a_request_is_bounded_as_a_whole_without_a_deadline(
 
 def test_a_circuit_probe_is_bounded_too(serve: Callable[..., HostileService]) -> None:
     service = serve(_trickled_headers())
-    config = client_config(service, deadline=0.7, breaker_threshold=1, breaker_cooldown=0.1)
+    config = client_config(service, deadline=0.5, breaker_threshold=1, breaker_cooldown=0.1)
     with qrplex.Client(config=config) as client:
         assert client.generate("opens").backend == "local"
         assert client.circuit_states()["cloudinfinite"] == "open"
@@ -492,15 +492,28 @@ def test_a_claimed_skew_over_a_day_is_reported_not_followed(
     assert abs(_sign_start(service.seen[1]) - (time.time() - 60)) < 10  # signed on our clock
 
 
+def _two_hours_ahead() -> dict[str, str]:
+    """``<ServerTime>`` and ``Date`` two hours ahead: within the day that would be learned."""
+    moment = datetime.fromtimestamp(time.time() + 7200, UTC)
+    return {
+        "ServerTime": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "Date": format_datetime(moment, usegmt=True),
+    }
+
+
+AHEAD = _two_hours_ahead()
+
+
 @pytest.mark.parametrize(
     "reply",
     [
         _skewed(7200, x_cos_request_id=""),  # not from the service
-        answer(400, error_xml("RequestTimeTooSkewed", "x", ServerTime="2099-01-01T00:00:00Z")),
-        answer(403, error_xml("RequestTimeTooSkewed", "x", ServerTime="2099-01-01T00:0")),
+        answer(400, error_xml("RequestTimeTooSkewed", "x", ServerTime=AHEAD["ServerTime"])),
+        # A malformed <ServerTime>: the Date header (well-formed) must not stand in.
         answer(
-            403, b"<Error><Code>RequestTimeTooSkewed</Code>", Date="Thu, 01 Jan 2099 00:00:00 GMT"
+            403, error_xml("RequestTimeTooSkewed", "x", ServerTime="2099-01-0"), Date=AHEAD["Date"]
         ),
+        answer(403, b"<Error><Code>RequestTimeTooSkewed</Code>", Date=AHEAD["Date"]),
     ],
     ids=["no request id", "wrong status", "malformed time", "malformed body"],
 )

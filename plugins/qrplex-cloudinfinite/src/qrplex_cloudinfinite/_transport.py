@@ -26,7 +26,7 @@ import httpx
 from qrplex.errors import BackendError, BackendUnavailableError, BadResponseError
 
 from ._budget import AsyncBudgetBackend, Budget, BudgetBackend, request_budget
-from ._responses import BACKEND, REQUEST_ID_HEADER, RawResponse
+from ._responses import BACKEND, IDENTITY, REQUEST_ID_HEADER, RawResponse
 
 __all__ = ["MAX_BODY", "HttpTransport"]
 
@@ -42,9 +42,6 @@ Redact = Callable[[str, int], str]
 
 _LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 """httpx's default pool limits."""
-
-IDENTITY: Final = frozenset({"", "identity"})
-"""``Content-Encoding`` values whose body is read (anything else is refused unread)."""
 
 
 def _describe(exc: httpx.HTTPError) -> str:
