@@ -363,8 +363,20 @@ def _shown(value: object) -> str:
     if value is None:
         return "(not set)"
     if isinstance(value, tuple | list):
-        return "[" + ", ".join(map(str, value)) + "]"
-    return str(value)
+        return "[" + ", ".join(map(_shown, value)) + "]"
+    return _without_userinfo(str(value))
+
+
+def _without_userinfo(text: str) -> str:
+    """``text`` with a user name and password typed into a URL (``http://user:pw@host``,
+    ``user:pw@host``) replaced by ``***``: a setting that is not secret may still hold one."""
+    scheme, separator, rest = text.partition("://")
+    if separator and "@" in rest:
+        return f"{scheme}://***@{rest.rpartition('@')[2]}"
+    user, colon, _ = text.partition(":")
+    if colon and "@" in text and user and not set(user) & set("/\\ "):
+        return f"***@{text.rpartition('@')[2]}"
+    return text
 
 
 # -- main -------------------------------------------------------------------------------

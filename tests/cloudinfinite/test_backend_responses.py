@@ -30,7 +30,7 @@ from qrplex.errors import (
     UnsupportedError,
 )
 from qrplex_cloudinfinite import CloudInfiniteBackend
-from qrplex_cloudinfinite._clock import SkewedClock, parse_server_time
+from qrplex_cloudinfinite._clock import Correction, SkewedClock, parse_server_time
 from qrplex_cloudinfinite._responses import (
     RawResponse,
     Redactor,
@@ -297,6 +297,14 @@ def test_error_without_xml_still_maps_by_status() -> None:
         (format_datetime(datetime.fromtimestamp(1_699_000_000, UTC), usegmt=True), 0.0),
         ("soon", None),
         ("-5", None),
+        ("²", None),
+        ("1.5", None),
+        ("١٢", None),  # Arabic-Indic digits
+        ("１２", None),  # fullwidth digits
+        ("+3", None),
+        ("9" * 5000, 86400.0),  # more digits than int() converts
+        ("000000000000007", 7.0),
+        ("Mon, 01 Jan 99999 00:00:00 GMT", None),
     ],
 )
 def test_retry_after(header: str, expected: float | None) -> None:
@@ -342,22 +350,30 @@ def test_parse_server_time() -> None:
     assert parse_server_time("2020-06-17T05:37:29Z", None) == 1592372249.0
     assert parse_server_time("2020-06-17T05:37:29", None) == 1592372249.0
     assert parse_server_time(None, "Wed, 17 Jun 2020 05:37:29 GMT") == 1592372249.0
-    assert parse_server_time("garbage", "Wed, 17 Jun 2020 05:37:29 GMT") == 1592372249.0
-    assert parse_server_time("garbage", "garbage") is None
+    # A malformed <ServerTime> makes the reply malformed: the Date header does not stand in.
+    assert parse_server_time("garbage", "Wed, 17 Jun 2020 05:37:29 GMT") is None
+    assert parse_server_time("２０２０-06-17T05:37:29Z", None) is None  # fullwidth digits
+    assert parse_server_time(None, "garbage") is None
     assert parse_server_time(None, None) is None
 
 
 def test_skewed_clock() -> None:
     clock = SkewedClock(lambda: 1000.0)
     assert clock.now() == 1000.0
-    assert clock.correct(8200.0, 1000.0) is True
+    assert clock.correct(8200.0, 1000.0) is Correction.CORRECTED
     assert clock.offset == 7200.0
     assert clock.now() == 8200.0
-    assert clock.correct(8200.5, 1000.0) is False  # not worth a new signature
-    assert clock.correct(1e12, 1000.0) is False  # implausible
+    assert clock.correct(8200.5, 1000.0) is Correction.UNCHANGED  # not worth a new signature
+    assert clock.correct(1e12, 1000.0) is Correction.TOO_FAR
+    assert clock.correct(1000.0 + 86400 + 1, 1000.0) is Correction.TOO_FAR  # over a day
+    assert clock.correct(1000.0 - 86400 - 1, 1000.0) is Correction.TOO_FAR
     assert clock.offset == 7200.0
-    assert clock.correct(900.0, 1000.0) is True
+    assert clock.correct(900.0, 1000.0) is Correction.CORRECTED
     assert clock.offset == -100.0
+    clock.revert(-100.0, 7200.0)
+    assert clock.offset == 7200.0
+    clock.revert(-100.0, 0.0)  # changed since: left alone
+    assert clock.offset == 7200.0
 
 
 # -- the backend over a mock transport ----------------------------------------------------

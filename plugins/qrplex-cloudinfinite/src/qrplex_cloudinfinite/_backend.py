@@ -8,9 +8,13 @@ it is, with its true media type.
 Decisions worth knowing:
 
 * **No retries** here, with one exception: after a clock-skew refusal (403
-  ``RequestTimeTooSkewed``, or ``AccessDenied`` / ``Request has expired``) the backend learns
-  the service's time from ``<ServerTime>`` or the ``Date`` header, keeps the offset for later
-  requests, re-signs and tries **once** more. Everything else is left to the routing layer.
+  ``RequestTimeTooSkewed``, or ``AccessDenied`` / ``Request has expired``) that passes every
+  other check (request id, well-formed ``<Error>``) the backend learns the service's time
+  from ``<ServerTime>`` or the ``Date`` header, re-signs and tries **once** more, and keeps
+  the offset for later requests unless that retry is refused too. An offset over a day
+  (:data:`~._clock.MAX_OFFSET`) is never adopted: the refusal becomes a
+  :class:`~qrplex.errors.BackendAuthError` saying the local clock seems off and must be
+  fixed. Everything else is left to the routing layer.
 * **Width**: ``request.width`` or :data:`DEFAULT_WIDTH` (300 px) for both symbologies, sent
   as ``width``; the image must come back exactly that wide.
 * **EAN-13**: the core hands over 13 digits (check digit included); the service takes the 12
@@ -37,7 +41,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from qrplex import Backend, Capabilities, CodeRequest, Rendering, Setting
-from qrplex.errors import InvalidContentError, UnsupportedError
+from qrplex.errors import BackendAuthError, InvalidContentError, UnsupportedError
 
 from ._config import BACKEND, SETTINGS, CloudInfiniteConfig, parse_config
 from ._signing import authorization, cos_quote
@@ -71,6 +75,13 @@ class _Call:
     params: dict[str, str]
     url: httpx.URL
     width: int
+
+
+def _describe_offset(behind: float) -> str:
+    """``"300.0 days (25920000 s) behind the service's"`` for a local clock ``behind``
+    seconds behind the service's (negative: ahead of it)."""
+    direction = "behind" if behind > 0 else "ahead of"
+    return f"{abs(behind) / 86400:.1f} days ({abs(behind):.0f} s) {direction} the service's"
 
 
 class CloudInfiniteBackend(Backend):
@@ -193,29 +204,54 @@ class CloudInfiniteBackend(Backend):
             "accept-encoding": "identity",
         }
 
-    def _should_resign(self, response: RawResponse) -> bool:
-        """Whether ``response`` is a clock-skew refusal that taught the clock something new."""
-        from ._clock import parse_server_time
-        from ._responses import skew_server_time
+    def _learn_skew(self, response: RawResponse) -> tuple[float, float] | None:
+        """For a clock-skew refusal that teaches the clock something new: ``(learned,
+        previous)`` offsets, after adopting the learned one; else ``None``.
+
+        Raises :class:`BackendAuthError` when the service's time is more than a day off:
+        that is a clock to fix (or a forged answer), not one to follow.
+        """
+        from ._clock import Correction, parse_server_time
+        from ._responses import error_for, skew_server_time
 
         found = skew_server_time(response)
         if found is None:
-            return False
+            return None
         server_time = parse_server_time(*found)
-        if server_time is None or not self._clock.correct(server_time, response.received_at):
-            return False
+        if server_time is None:
+            return None
+        previous = self._clock.offset
+        verdict = self._clock.correct(server_time, response.received_at)
+        if verdict is Correction.TOO_FAR:
+            refused = error_for(response, self._redact, bucket=self._settings.bucket)
+            assert refused is not None  # a 403 with a request id is always an error
+            raise BackendAuthError(
+                f"{refused.message} The service's time says the local clock is "
+                f"{_describe_offset(server_time - response.received_at)}; qrplex corrects "
+                "at most a day by itself: fix this machine's clock (e.g. enable NTP).",
+                backend=BACKEND,
+                status=refused.status,
+                code=refused.code,
+                request_id=refused.request_id,
+            )
+        if verdict is not Correction.CORRECTED:
+            return None
         logger.warning(
             "cloudinfinite: the local clock is %+.0f s off the service's; "
             "signing with the corrected time and trying once more",
             -self._clock.offset,
         )
-        return True
+        return server_time - response.received_at, previous
 
-    def _result(self, call: _Call, response: RawResponse) -> Rendering:
+    def _result(
+        self, call: _Call, response: RawResponse, learned: tuple[float, float] | None = None
+    ) -> Rendering:
         from ._responses import error_for, rendering_from
 
         error = error_for(response, self._redact, bucket=self._settings.bucket)
         if error is not None:
+            if learned is not None and isinstance(error, BackendAuthError):
+                self._clock.revert(*learned)  # signed with it and still refused: unlearn
             raise error
         return rendering_from(response, width=call.width, redact=self._redact)
 
@@ -225,17 +261,19 @@ class CloudInfiniteBackend(Backend):
         """Render ``request`` with one signed call (two after a clock-skew refusal)."""
         call = self._prepare(request)
         response = self._http.get(call.url, self._headers(call))
-        if self._should_resign(response):
+        learned = self._learn_skew(response)
+        if learned is not None:
             response = self._http.get(call.url, self._headers(call))
-        return self._result(call, response)
+        return self._result(call, response, learned)
 
     async def arender(self, request: CodeRequest) -> Rendering:
         """Async :meth:`render`, on the backend's own :class:`httpx.AsyncClient`."""
         call = self._prepare(request)
         response = await self._http.aget(call.url, self._headers(call))
-        if self._should_resign(response):
+        learned = self._learn_skew(response)
+        if learned is not None:
             response = await self._http.aget(call.url, self._headers(call))
-        return self._result(call, response)
+        return self._result(call, response, learned)
 
     def close(self) -> None:
         """Close the connection pools (prefer :meth:`aclose` after async use)."""

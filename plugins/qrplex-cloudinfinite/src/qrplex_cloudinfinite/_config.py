@@ -219,18 +219,31 @@ def _sign_expire(config: Mapping[str, Any]) -> int:
     return seconds
 
 
+def without_userinfo(url: str) -> str:
+    """``url`` for messages: anything up to its last ``@`` (a user name and password, even
+    a malformed one) replaced by ``***``."""
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        scheme, rest = "", url
+    at = rest.rfind("@")
+    if at < 0:
+        return url
+    return f"{scheme}{separator}***@{rest[at + 1 :]}"
+
+
 def _endpoint(text: str) -> str:
+    shown = without_userinfo(text)  # never echo a password typed into the URL
+    if shown != text:
+        raise _problem("endpoint", f"must not contain a user name or password: {shown!r}")
     try:
         parts = urlsplit(text)
         port = parts.port
     except ValueError:
-        raise _problem("endpoint", f"is not a valid URL: {text!r}") from None
+        raise _problem("endpoint", f"is not a valid URL: {shown!r}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise _problem("endpoint", f"must be an http:// or https:// URL with a host, not {text!r}")
-    if parts.username is not None or parts.password is not None:
-        raise _problem("endpoint", "must not contain a user name or password")
+        raise _problem("endpoint", f"must be an http:// or https:// URL with a host, not {shown!r}")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise _problem("endpoint", f"must be scheme://host[:port] only, not {text!r}")
+        raise _problem("endpoint", f"must be scheme://host[:port] only, not {shown!r}")
     netloc = parts.netloc.lower()
     if port is not None and port == {"http": 80, "https": 443}[parts.scheme]:
         netloc = netloc.rsplit(":", 1)[0]

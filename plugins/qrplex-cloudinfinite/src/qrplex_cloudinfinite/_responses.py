@@ -1,9 +1,13 @@
 """Turning the service's untrusted answers into a :class:`~qrplex.Rendering` or an error.
 
 Everything in a response is treated as hostile: XML is parsed with defusedxml (no DTDs, no
-entities), base64 is decoded strictly, the image type is sniffed from its bytes and its size
-read from its own header, and any text quoted in an error message is flattened to one short
-printable line with the configured secrets blanked out.
+entities) and only when its markup is small (:func:`parse_xml`: the service's documents are a
+handful of elements, so a body with more tags, attributes or references than
+:data:`MAX_MARKUP` is refused before the parser builds anything), an error body only up to
+:data:`MAX_ERROR_BODY` bytes and once; headers are parsed strictly; base64 is decoded
+strictly, the image type is sniffed from its bytes and its size read from its own header, and
+any text quoted in an error message is flattened to one short printable line with the
+configured secrets blanked out.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC
 from email.utils import parsedate_to_datetime
+from functools import cached_property
 from typing import Final
 from xml.etree.ElementTree import Element, ParseError
 
@@ -41,6 +46,7 @@ __all__ = [
     "Redactor",
     "error_for",
     "image_size",
+    "parse_xml",
     "rendering_from",
     "skew_server_time",
 ]
@@ -65,6 +71,20 @@ AUTH_CODES: Final = frozenset(
 
 UNAVAILABLE_CODES: Final = frozenset({"SlowDown", "ServiceUnavailable", "InternalError"})
 """Service codes that mean "try again later", whatever the status."""
+
+MAX_MARKUP: Final = 256
+"""Most ``<`` (tags), ``&`` (references) and quote characters (attribute values, two each)
+an XML answer may hold; the service's own documents have fewer than 30 of each."""
+
+MAX_ERROR_BODY: Final = 64 * 1024
+"""Largest error body parsed for its ``<Code>`` and ``<Message>`` (the service's are < 1 KiB);
+a larger one is judged by its HTTP status alone."""
+
+MAX_RETRY_AFTER: Final = 24 * 3600
+"""Seconds: a longer ``Retry-After`` counts as this (and makes the client fall back)."""
+
+IDENTITY: Final = frozenset({"", "identity"})
+"""``Content-Encoding`` values of a body that was read (the transport reads no other)."""
 
 _MAX_TEXT: Final = 300
 _SPACES = re.compile(r"\s+")
@@ -102,13 +122,28 @@ class Redactor:
 
 
 @dataclass(frozen=True, slots=True)
+class ServiceError:
+    """The fields of an ``<Error>`` document (all optional: the body may be anything).
+
+    Attributes:
+        parsed: whether the body was a well-formed ``<Error>`` document at all.
+    """
+
+    code: str | None = None
+    message: str | None = None
+    request_id: str | None = None
+    server_time: str | None = None
+    parsed: bool = False
+
+
+@dataclass(frozen=True)
 class RawResponse:
     """An HTTP response read whole (within the size cap).
 
     Attributes:
         status: the HTTP status.
         headers: the headers, lowercase names (the last value of a repeated header wins).
-        body: the body bytes.
+        body: the body bytes (empty when the transport refused to read an encoded body).
         received_at: local Unix time when the response headers arrived.
     """
 
@@ -123,19 +158,34 @@ class RawResponse:
         value = self.headers.get(REQUEST_ID_HEADER, "").strip()
         return value or None
 
+    @property
+    def content_encoding(self) -> str | None:
+        """The ``Content-Encoding`` of the answer, when not ``identity`` (its body is then
+        empty: the transport does not read it)."""
+        value = self.headers.get("content-encoding", "").strip().lower()
+        return None if value in IDENTITY else value
 
-@dataclass(frozen=True, slots=True)
-class ServiceError:
-    """The fields of an ``<Error>`` document (all optional: the body may be anything)."""
+    @cached_property
+    def service_error(self) -> ServiceError:
+        """The ``<Error>`` document in the body, parsed once (empty for a 200, a body over
+        :data:`MAX_ERROR_BODY` or anything that is not an ``<Error>``)."""
+        if self.status == 200 or len(self.body) > MAX_ERROR_BODY:
+            return ServiceError()
+        return parse_service_error(self.body)
 
-    code: str | None = None
-    message: str | None = None
-    request_id: str | None = None
-    server_time: str | None = None
+
+def _check_markup(body: bytes) -> None:
+    """Refuse XML with more markup than the service's documents could have, before a parser
+    spends memory on it (a 20 MiB body of empty elements would take 500 MB)."""
+    for char, what in ((b"<", "tags"), (b"&", "references"), (b'"', "quotes"), (b"'", "quotes")):
+        if body.count(char) > MAX_MARKUP:
+            raise ValueError(f"more than {MAX_MARKUP} {what}")
 
 
-def _parse_xml(body: bytes) -> Element:
-    """Parse untrusted XML; raise ``ValueError`` for anything malformed or dangerous."""
+def parse_xml(body: bytes) -> Element:
+    """Parse untrusted XML; raise ``ValueError`` for anything malformed, dangerous or with
+    more markup than :data:`MAX_MARKUP` allows."""
+    _check_markup(body)
     try:
         root: Element = defusedxml.ElementTree.fromstring(
             body, forbid_dtd=True, forbid_entities=True, forbid_external=True
@@ -155,7 +205,7 @@ def _child_text(root: Element, tag: str) -> str | None:
 def parse_service_error(body: bytes) -> ServiceError:
     """Read an ``<Error>`` body; an unparseable or foreign body gives an empty result."""
     try:
-        root = _parse_xml(body)
+        root = parse_xml(body)
     except ValueError:
         return ServiceError()
     if root.tag != "Error":
@@ -165,45 +215,59 @@ def parse_service_error(body: bytes) -> ServiceError:
         message=_child_text(root, "Message"),
         request_id=_child_text(root, "RequestId"),
         server_time=_child_text(root, "ServerTime"),
+        parsed=True,
     )
 
 
 def skew_server_time(response: RawResponse) -> tuple[str | None, str | None] | None:
     """For a clock-skew refusal (403 ``RequestTimeTooSkewed`` or ``AccessDenied`` /
     ``Request has expired``), the service's time as ``(<ServerTime>, Date header)``;
-    ``None`` for any other response. Only answers that carry a request id count."""
+    ``None`` for any other response.
+
+    Only a refusal that passes every other check counts: status 403, an
+    ``x-cos-request-id``, a well-formed ``<Error>`` body (within the error-body cap).
+    """
     if response.status != 403 or response.request_id is None:
         return None
-    error = parse_service_error(response.body)
+    error = response.service_error
+    if not error.parsed:
+        return None
     expired = error.code == "AccessDenied" and "expired" in (error.message or "").lower()
     if error.code != "RequestTimeTooSkewed" and not expired:
         return None
     return error.server_time, response.headers.get("date")
 
 
-def _http_date(value: str) -> float | None:
+def http_date(value: str) -> float | None:
+    """An HTTP date (``Date``, ``Retry-After``) as Unix seconds; ``None`` unless it is ASCII
+    and well-formed."""
+    if not value.isascii():
+        return None
     try:
         moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
 
 
-def _retry_after(headers: Mapping[str, str], received_at: float) -> float | None:
-    """``Retry-After`` in seconds (at most a day): a number, or an HTTP date measured from the
-    answer's own ``Date`` (the service's clock), else from when it arrived."""
+def retry_after(headers: Mapping[str, str], received_at: float) -> float | None:
+    """``Retry-After`` in seconds (at most :data:`MAX_RETRY_AFTER`): ASCII digits, or an
+    HTTP date measured from the answer's own ``Date`` (the service's clock), else from when
+    it arrived. Anything else (``1.5``, ``-3``, ``²``, other scripts' digits) counts as
+    absent."""
     value = headers.get("retry-after", "").strip()
-    if not value:
+    if not value or not value.isascii():
         return None
     if value.isdigit():
-        return float(min(int(value), 24 * 3600))
-    moment = _http_date(value)
+        digits = value.lstrip("0") or "0"
+        return float(MAX_RETRY_AFTER if len(digits) > 6 else min(int(digits), MAX_RETRY_AFTER))
+    moment = http_date(value)
     if moment is None:
         return None
-    base = _http_date(headers.get("date", "").strip())
-    return max(0.0, min(moment - (received_at if base is None else base), 24 * 3600.0))
+    base = http_date(headers.get("date", "").strip())
+    return max(0.0, min(moment - (received_at if base is None else base), MAX_RETRY_AFTER))
 
 
 def error_for(response: RawResponse, redact: Redactor, *, bucket: str) -> BackendError | None:
@@ -222,12 +286,11 @@ def error_for(response: RawResponse, redact: Redactor, *, bucket: str) -> Backen
     request_id = redact(request_id, 128)
     if status == 200:
         return None
-    error = parse_service_error(response.body)
+    error = response.service_error
     code = redact(error.code, 64) if error.code else None
     message = redact(error.message) if error.message else f"HTTP {status} from the service"
     if not message.endswith((".", "!", "?", "…")):
         message += "."
-    retry_after = _retry_after(response.headers, response.received_at)
     if status >= 500 or status == 429 or error.code in UNAVAILABLE_CODES:
         return BackendUnavailableError(
             message,
@@ -235,7 +298,7 @@ def error_for(response: RawResponse, redact: Redactor, *, bucket: str) -> Backen
             status=status,
             code=code,
             request_id=request_id,
-            retry_after=retry_after,
+            retry_after=retry_after(response.headers, response.received_at),
         )
     kind: type[BackendError]
     if status in (401, 403) or error.code in AUTH_CODES:
@@ -321,8 +384,13 @@ def rendering_from(response: RawResponse, *, width: int, redact: Redactor) -> Re
             problem, backend=BACKEND, status=response.status, request_id=request_id
         )
 
+    if response.content_encoding is not None:
+        raise bad(
+            f"the answer is {redact(response.content_encoding, 40)}-encoded, but the request "
+            "asked for identity; refused unread"
+        )
     try:
-        root = _parse_xml(response.body)
+        root = parse_xml(response.body)
     except ValueError as exc:
         raise bad(f"the answer is not well-formed, safe XML ({exc})") from None
     if root.tag != "Response":

@@ -2,25 +2,31 @@
 
 One :class:`httpx.Client` and one :class:`httpx.AsyncClient` per backend instance, created on
 first use, with keep-alive, the configured timeouts and **no retries** (the routing layer
-owns retries and fallback). Bodies are streamed and refused past :data:`MAX_BODY` bytes
-without reading the rest. Every network-level failure becomes a
-:class:`~qrplex.errors.BackendUnavailableError`.
+owns retries and fallback). Every request is bounded as a whole (:mod:`._budget`): by
+``connect + read`` seconds, and by the call's deadline when that comes first, however slowly
+the server trickles its answer. Bodies are read raw and refused past :data:`MAX_BODY` bytes
+without reading the rest; a body in any ``Content-Encoding`` but ``identity`` (which is what
+the request asks for) is not read at all, so no compressed bomb is ever inflated. Every
+network-level failure becomes a :class:`~qrplex.errors.BackendUnavailableError`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Final
 
+import httpcore
 import httpx
 
 from qrplex.errors import BackendError, BackendUnavailableError, BadResponseError
 
-from ._responses import BACKEND, REQUEST_ID_HEADER, RawResponse
+from ._budget import AsyncBudgetBackend, Budget, BudgetBackend, request_budget
+from ._responses import BACKEND, IDENTITY, REQUEST_ID_HEADER, RawResponse
 
 __all__ = ["MAX_BODY", "HttpTransport"]
 
@@ -32,6 +38,10 @@ USER_AGENT: Final = "qrplex-cloudinfinite/0.1"
 logger = logging.getLogger("qrplex_cloudinfinite")
 
 Redact = Callable[[str, int], str]
+
+
+_LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+"""httpx's default pool limits."""
 
 
 def _describe(exc: httpx.HTTPError) -> str:
@@ -52,6 +62,37 @@ def _describe(exc: httpx.HTTPError) -> str:
     return "network error"
 
 
+class BudgetHTTPTransport(httpx.HTTPTransport):
+    """httpx's pooled sync transport (no retries), its sockets bounded by the request budget
+    (:class:`~._budget.BudgetBackend`). httpx takes no network backend as an argument, so
+    this builds the httpcore pool itself, as :class:`httpx.HTTPTransport` would without a
+    proxy."""
+
+    def __init__(self) -> None:  # the parent would build a pool only to replace it
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=_LIMITS.max_connections,
+            max_keepalive_connections=_LIMITS.max_keepalive_connections,
+            keepalive_expiry=_LIMITS.keepalive_expiry,
+            retries=0,
+            network_backend=BudgetBackend(),
+        )
+
+
+class AsyncBudgetHTTPTransport(httpx.AsyncHTTPTransport):
+    """The async :class:`BudgetHTTPTransport` (:class:`~._budget.AsyncBudgetBackend`)."""
+
+    def __init__(self) -> None:
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=_LIMITS.max_connections,
+            max_keepalive_connections=_LIMITS.max_keepalive_connections,
+            keepalive_expiry=_LIMITS.keepalive_expiry,
+            retries=0,
+            network_backend=AsyncBudgetBackend(),
+        )
+
+
 class HttpTransport:
     """GETs through lazily created, pooled sync and async httpx clients.
 
@@ -60,8 +101,8 @@ class HttpTransport:
         connect_timeout: seconds to connect.
         read_timeout: seconds for each read, write and pool wait.
         redact: flattens and blanks secrets out of text quoted in messages.
-        transport: an httpx transport for the sync client (tests); default a pooled
-            :class:`httpx.HTTPTransport` with ``retries=0``.
+        transport: an httpx transport for the sync client (tests); default a
+            :class:`BudgetHTTPTransport`. Only the default one bounds a request as a whole.
         async_transport: the same for the async client.
         max_body: refuse bodies larger than this many bytes.
         now: the clock that stamps ``received_at`` (the one the signatures use).
@@ -81,6 +122,7 @@ class HttpTransport:
     ) -> None:
         self._host = host
         self._timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
+        self._limit = connect_timeout + read_timeout
         self._redact = redact
         self._transport = transport
         self._async_transport = async_transport
@@ -98,7 +140,7 @@ class HttpTransport:
         """The sync client, created on first use."""
         with self._lock:
             if self._client is None:
-                transport = self._transport or httpx.HTTPTransport(retries=0)
+                transport = self._transport or BudgetHTTPTransport()
                 self._client = httpx.Client(
                     transport=transport,
                     timeout=self._timeout,
@@ -121,7 +163,7 @@ class HttpTransport:
                 stale = (old_client, old_loop)
                 self._async_client = None
             if self._async_client is None:
-                transport = self._async_transport or httpx.AsyncHTTPTransport(retries=0)
+                transport = self._async_transport or AsyncBudgetHTTPTransport()
                 self._async_client = httpx.AsyncClient(
                     transport=transport,
                     timeout=self._timeout,
@@ -182,30 +224,48 @@ class HttpTransport:
     # -- requests --------------------------------------------------------------------------
 
     def get(self, url: httpx.URL, headers: Mapping[str, str]) -> RawResponse:
-        """GET ``url``; the whole answer within the size cap, or a :class:`BackendError`."""
+        """GET ``url``; the whole answer within the size cap and the time budget (``connect +
+        read`` seconds, or less when the call's deadline is nearer), or a
+        :class:`BackendError`."""
         started = time.monotonic()
-        try:
-            with self.client().stream("GET", url, headers=dict(headers)) as response:
-                received_at = self._now()
-                self._check_length(response)
-                body = self._collect(response, response.iter_bytes())
-        except httpx.HTTPError as exc:
-            raise self._network_error(exc) from exc
+        with request_budget(self._limit) as budget:
+            try:
+                with self.client().stream(
+                    "GET", url, headers=dict(headers), timeout=self._timeouts(budget)
+                ) as response:
+                    received_at = self._now()
+                    body = self._collect(response)
+            except httpx.HTTPError as exc:
+                raise self._network_error(exc, budget) from exc
         return self._finish(response, body, received_at, started)
 
     async def aget(self, url: httpx.URL, headers: Mapping[str, str]) -> RawResponse:
         """Async :meth:`get`."""
         started = time.monotonic()
-        try:
-            async with self.async_client().stream("GET", url, headers=dict(headers)) as response:
-                received_at = self._now()
-                self._check_length(response)
-                body = await self._acollect(response, response.aiter_bytes())
-        except httpx.HTTPError as exc:
-            raise self._network_error(exc) from exc
+        with request_budget(self._limit) as budget:
+            try:
+                async with self.async_client().stream(
+                    "GET", url, headers=dict(headers), timeout=self._timeouts(budget)
+                ) as response:
+                    received_at = self._now()
+                    body = await self._acollect(response)
+            except httpx.HTTPError as exc:
+                raise self._network_error(exc, budget) from exc
         return self._finish(response, body, received_at, started)
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _timeouts(self, budget: Budget) -> httpx.Timeout:
+        """The configured timeouts, none longer than the budget (this bounds the wait for
+        a pooled connection, which no socket operation covers)."""
+        left = budget.left()
+        configured = self._timeout
+        return httpx.Timeout(
+            connect=min(configured.connect or left, left),
+            read=min(configured.read or left, left),
+            write=min(configured.write or left, left),
+            pool=min(configured.pool or left, left),
+        )
 
     def _request_id(self, response: httpx.Response) -> str | None:
         value = response.headers.get(REQUEST_ID_HEADER, "").strip()
@@ -219,30 +279,54 @@ class HttpTransport:
             request_id=self._request_id(response),
         )
 
-    def _check_length(self, response: httpx.Response) -> None:
+    def _readable(self, response: httpx.Response) -> bool:
+        """Whether to read the body: not when it is encoded (the request asked for
+        ``identity``; decoding could inflate a few KB into gigabytes) and not when it
+        declares a length over the cap."""
+        encoding = response.headers.get("content-encoding", "").strip().lower()
+        if encoding not in IDENTITY:
+            return False
         declared = response.headers.get("content-length", "").strip()
-        if declared.isdigit() and int(declared) > self._max_body:
+        if declared.isascii() and declared.isdigit() and int(declared) > self._max_body:
             raise self._too_large(response)
+        return True
 
-    def _collect(self, response: httpx.Response, chunks: Iterator[bytes]) -> bytes:
-        body = bytearray()
-        for chunk in chunks:
-            body += chunk
-            if len(body) > self._max_body:
+    def _collect(self, response: httpx.Response) -> bytes:
+        if not self._readable(response):
+            return b""
+        if response.is_stream_consumed:  # read by a custom (test) transport already
+            return self._collect_read(response)
+        body = io.BytesIO()
+        for chunk in response.iter_raw():
+            if body.tell() + len(chunk) > self._max_body:
                 raise self._too_large(response)
-        return bytes(body)
+            body.write(chunk)
+        return body.getvalue()
 
-    async def _acollect(self, response: httpx.Response, chunks: AsyncIterator[bytes]) -> bytes:
-        body = bytearray()
-        async for chunk in chunks:
-            body += chunk
-            if len(body) > self._max_body:
+    async def _acollect(self, response: httpx.Response) -> bytes:
+        if not self._readable(response):
+            return b""
+        if response.is_stream_consumed:
+            return self._collect_read(response)
+        body = io.BytesIO()
+        async for chunk in response.aiter_raw():
+            if body.tell() + len(chunk) > self._max_body:
                 raise self._too_large(response)
-        return bytes(body)
+            body.write(chunk)
+        return body.getvalue()
 
-    def _network_error(self, exc: httpx.HTTPError) -> BackendError:
-        if isinstance(exc, httpx.DecodingError):
-            return BadResponseError("the answer's content encoding is corrupt", backend=BACKEND)
+    def _collect_read(self, response: httpx.Response) -> bytes:
+        if len(response.content) > self._max_body:
+            raise self._too_large(response)
+        return response.content
+
+    def _network_error(self, exc: httpx.HTTPError, budget: Budget) -> BackendError:
+        if isinstance(exc, httpx.TimeoutException) and budget.expired():
+            return BackendUnavailableError(
+                f"{budget.reason} ran out before the answer was complete "
+                f"({self._host}, {type(exc).__name__})",
+                backend=BACKEND,
+            )
         detail = self._redact(str(exc), 160)
         suffix = f": {detail}" if detail else ""
         return BackendUnavailableError(
@@ -262,5 +346,8 @@ class HttpTransport:
             time.monotonic() - started,
         )
         return RawResponse(
-            status=response.status_code, headers=headers, body=body, received_at=received_at
+            status=response.status_code,
+            headers=headers,
+            body=body,
+            received_at=received_at,
         )
