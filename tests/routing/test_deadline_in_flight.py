@@ -145,3 +145,16 @@ async def test_a_backends_own_timeout_error_is_not_taken_for_the_deadline() -> N
         image = await c.agenerate("x")
     assert image.backend == "local"
     assert "crashed with TimeoutError: my own timeout" in image.attempts[0].message
+
+
+async def test_the_local_fallback_is_not_cut_by_a_deadline_that_has_passed(
+    silent_server: tuple[str, int],
+) -> None:
+    # A symbol large enough that local renders it in a worker thread (an await the deadline
+    # could cancel): network backends are bounded by the deadline, local ones are not.
+    StuckBackend.address = silent_server
+    content = "https://example.com/" + "x" * 300
+    with client("stuck", deadline=0.3) as c:
+        image = await asyncio.wait_for(c.agenerate(content, width=2000), 15)
+    assert image.backend == "local"
+    assert decode(image.data) == content
