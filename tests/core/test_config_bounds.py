@@ -45,9 +45,9 @@ BOUNDS: dict[str, tuple[str, list[Any], list[Any]]] = {
         [-1, 86401, 1e308, float("nan"), "-inf", False, 10**400],
     ),
     "breaker_threshold": (
-        "a whole number from 1 to 1000",
-        [1, 5, 1000, "3"],
-        [0, 1001, 2.5, True, "3.0", 10**400],
+        "a whole number from 1 to 1000000000",
+        [1, 5, 1_000_000_000, "3"],
+        [0, 1_000_000_001, 2.5, True, "3.0", 10**400],
     ),
     "breaker_cooldown": (
         "a number of seconds from 0 to 86400",
