@@ -10,6 +10,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from ._arguments import (
+    MAX_CONCURRENCY,
+    MAX_PROCESSES,
+    backend_argument,
+    batch_items,
+    describe,
+    flag_argument,
+    item_arguments,
+    whole_number_argument,
+)
 from ._backend import Backend
 from ._breaker import CircuitBreaker
 from ._config import ResolvedConfig, load_config
@@ -20,8 +30,8 @@ from ._validation import validate_request
 from ._verify import check_verifiable, verify_rendering
 from .errors import (
     BackendError,
+    ConfigError,
     InvalidOptionError,
-    InvalidRequestError,
     QrplexError,
     VerificationError,
 )
@@ -57,6 +67,10 @@ class Client:
         environ: the environment to read (default ``os.environ``).
         cwd: where ``qrplex.toml`` / ``pyproject.toml`` are looked for.
         user_config: read the user's config file (default ``True``).
+
+    Raises:
+        ConfigError: an argument has the wrong type, or the configuration is malformed
+            (the message names the argument or the file, the key and what is allowed).
     """
 
     def __init__(
@@ -70,11 +84,23 @@ class Client:
         cwd: str | os.PathLike[str] | None = None,
         user_config: bool = True,
     ) -> None:
+        if config is not None and not isinstance(config, Mapping):
+            raise ConfigError(
+                "config must be a mapping in the shape of a config file "
+                f'(e.g. {{"retries": 2}}), not {describe(config, show_text=False)}'
+            )
+        if registry is not None:
+            from ._registry import Registry
+
+            if not isinstance(registry, Registry):
+                raise ConfigError(
+                    f"registry must be a qrplex Registry, not {describe(registry, show_text=False)}"
+                )
         explicit = dict(config or {})
         if backend is not None:
             explicit["backend"] = backend
         if fallback is not None:
-            explicit["fallback"] = [fallback] if isinstance(fallback, str) else list(fallback)
+            explicit["fallback"] = _fallback_argument(fallback)
         self.config: ResolvedConfig = load_config(
             explicit, environ=environ, cwd=cwd, user_file=user_config
         )
@@ -202,6 +228,7 @@ class Client:
             BackendError: the backend failed: its own error (with ``attempts``) when one
                 backend was tried, ``AllBackendsFailedError`` when several were.
         """
+        _check_call(backend, verify)
         request = validate_request(
             content, symbology=symbology, format=format, width=width, options=options
         )
@@ -226,6 +253,7 @@ class Client:
         **options: Any,
     ) -> CodeImage:
         """Async :meth:`generate`, with the same arguments, result and errors."""
+        _check_call(backend, verify)
         request = validate_request(
             content, symbology=symbology, format=format, width=width, options=options
         )
@@ -260,10 +288,20 @@ class Client:
         Python, which threads cannot run in parallel: pass ``processes=N`` (``0`` for one per
         core) to spread the work over worker processes, each with a client built from the
         same configuration (circuit breakers are then per process).
+
+        ``concurrency`` is a whole number from 1 to 1024; ``processes`` is ``None`` or from
+        0 to 256.
+
+        Raises:
+            InvalidOptionError: ``requests`` is not an iterable of items, or
+                ``concurrency`` / ``processes`` is not a whole number in its range.
         """
         from concurrent.futures import ThreadPoolExecutor
 
-        items = list(requests)
+        whole_number_argument("concurrency", concurrency, 1, MAX_CONCURRENCY)
+        if processes is not None:
+            whole_number_argument("processes", processes, 0, MAX_PROCESSES)
+        items = batch_items(requests)
         if processes is not None:
             if self._private_registry:
                 raise InvalidOptionError(
@@ -274,29 +312,32 @@ class Client:
 
         def one(item: str | Mapping[str, Any]) -> CodeImage | QrplexError:
             try:
-                return self.generate(**_as_kwargs(item))
+                return self.generate(**item_arguments(item))
             except QrplexError as error:
                 return error
 
-        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
             return list(pool.map(one, items))
 
     async def agenerate_many(
         self, requests: Iterable[str | Mapping[str, Any]], *, concurrency: int = 16
     ) -> list[CodeImage | QrplexError]:
-        """Async :meth:`generate_many`: at most ``concurrency`` requests in flight."""
+        """Async :meth:`generate_many`: at most ``concurrency`` (1 to 1024) requests in
+        flight."""
         import asyncio
 
-        gate = asyncio.Semaphore(max(1, concurrency))
+        whole_number_argument("concurrency", concurrency, 1, MAX_CONCURRENCY)
+        items = batch_items(requests)
+        gate = asyncio.Semaphore(concurrency)
 
         async def one(item: str | Mapping[str, Any]) -> CodeImage | QrplexError:
             async with gate:
                 try:
-                    return await self.agenerate(**_as_kwargs(item))
+                    return await self.agenerate(**item_arguments(item))
                 except QrplexError as error:
                     return error
 
-        return list(await asyncio.gather(*(one(item) for item in requests)))
+        return list(await asyncio.gather(*(one(item) for item in items)))
 
     # -- routing helpers -----------------------------------------------------------------
 
@@ -393,14 +434,20 @@ class Client:
         return f"<qrplex.Client chain={' -> '.join(self.chain)}>"
 
 
-def _as_kwargs(item: str | Mapping[str, Any]) -> dict[str, Any]:
-    if isinstance(item, str):
-        return {"content": item}
-    if isinstance(item, Mapping) and "content" in item:
-        return dict(item)
-    raise InvalidRequestError(
-        f"a batch item must be a content string or a mapping with 'content', not {item!r}"
-    )
+def _fallback_argument(fallback: object) -> object:
+    """``Client(fallback=...)`` as a list of names; a value of the wrong type is passed on
+    unchanged, for the config parser to refuse with a message naming ``fallback``."""
+    if isinstance(fallback, str):
+        return [fallback]
+    if isinstance(fallback, Iterable) and not isinstance(fallback, Mapping | bytes | bytearray):
+        return list(fallback)
+    return fallback
+
+
+def _check_call(backend: object, verify: object) -> None:
+    """Check ``generate()``'s own arguments (the request is checked by validation)."""
+    backend_argument(backend)
+    flag_argument("verify", verify)
 
 
 _worker_client: Client | None = None
@@ -415,7 +462,7 @@ def _start_worker(spec: tuple[Any, ...]) -> None:
 def _generate_in_worker(item: str | Mapping[str, Any]) -> CodeImage | QrplexError:
     assert _worker_client is not None
     try:
-        return _worker_client.generate(**_as_kwargs(item))
+        return _worker_client.generate(**item_arguments(item))
     except QrplexError as error:
         return error
 

@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import math
 import os
+import stat
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._arguments import describe, short_repr
 from ._backend import Setting
 from .errors import ConfigError
 
@@ -78,44 +80,89 @@ def _as_bool(value: object, where: str, key: str) -> bool:
     raise ConfigError(f"{where}: {key!r} must be true or false")
 
 
-def _number(kind: type[int] | type[float], minimum: float) -> Callable[[object, str, str], Any]:
+def _number(
+    kind: type[int] | type[float], minimum: float, maximum: float, unit: str = ""
+) -> Callable[[object, str, str], Any]:
+    """A parser of a bounded number: a whole number (``int``, or a string of one, as the
+    environment gives) or any finite number (``float``). Booleans, ``1.5`` for a whole
+    number, NaN, infinities and anything outside ``[minimum, maximum]`` are refused."""
+    noun = "a whole number" if kind is int else "a number"
+    allowed = f"{noun}{unit} from {_plain(minimum)} to {_plain(maximum)}"
+
     def parse(value: object, where: str, key: str) -> Any:
         if value is None or value == "":
             return None
-        number: float | None = None
-        if isinstance(value, int | float | str) and not isinstance(value, bool):
-            try:
-                number = kind(value)
-            except ValueError:
-                number = None
-        if number is None or not math.isfinite(number) or number < minimum:
-            noun = "a whole number" if kind is int else "a number"
-            raise ConfigError(f"{where}: {key!r} must be {noun} >= {minimum}, not {value!r}")
+        number = _to_number(kind, value)
+        if number is None or not minimum <= number <= maximum:
+            raise ConfigError(f"{where}: {key!r} must be {allowed}, not {short_repr(value)}")
         return number
 
     return parse
 
 
+def _plain(number: float) -> str:
+    """``30`` for ``30.0``, ``0.5`` for ``0.5``."""
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+def _to_number(kind: type[int] | type[float], value: object) -> int | float | None:
+    """``value`` as a finite ``kind``, or ``None`` when it is not one."""
+    if isinstance(value, bool):
+        return None
+    try:
+        if kind is int:
+            if isinstance(value, int):
+                return value
+            return int(value.strip()) if isinstance(value, str) else None
+        if isinstance(value, int | float):
+            number = float(value)
+        elif isinstance(value, str):
+            number = float(value.strip())
+        else:
+            return None
+    except (ValueError, OverflowError):  # not a number, or an int beyond any float
+        return None
+    return number if math.isfinite(number) else None
+
+
 def _as_path(value: object, where: str, key: str) -> str | None:
     if value is None or value == "":
         return None
-    if not isinstance(value, str):
+    if not isinstance(value, str) or "\0" in value:
         raise ConfigError(f"{where}: {key!r} must be a directory path (a string)")
     return os.path.expanduser(value)
 
+
+DAY = 86_400.0
+"""Seconds in a day: the longest deadline and breaker cooldown."""
+
+MAX_RETRIES = 100
+MAX_RETRY_BACKOFF = 60.0
+MAX_BREAKER_THRESHOLD = 1_000_000_000  # the conformance kit uses it as "no breaker"
+MAX_CACHE_MB = 1_048_576.0  # 1 TiB
+MAX_CONFIG_BYTES = 1 << 20  # the message below says 1 MiB
+"""The largest config file read (1 MiB); a bigger one is refused, not parsed."""
 
 # Top-level keys: name -> (parser, default, environment variable).
 TOP_LEVEL: dict[str, tuple[Callable[[object, str, str], Any], Any, str | None]] = {
     "backend": (_as_name, DEFAULT_BACKEND, "QRPLEX_BACKEND"),
     "fallback": (_as_names, None, "QRPLEX_FALLBACK"),
     "fallback_on_auth_error": (_as_bool, False, "QRPLEX_FALLBACK_ON_AUTH_ERROR"),
-    "retries": (_number(int, 0), 2, "QRPLEX_RETRIES"),
-    "retry_backoff": (_number(float, 0), 0.1, "QRPLEX_RETRY_BACKOFF"),
-    "deadline": (_number(float, 0), 30.0, "QRPLEX_DEADLINE"),
-    "breaker_threshold": (_number(int, 1), 5, "QRPLEX_BREAKER_THRESHOLD"),
-    "breaker_cooldown": (_number(float, 0), 30.0, "QRPLEX_BREAKER_COOLDOWN"),
+    "retries": (_number(int, 0, MAX_RETRIES), 2, "QRPLEX_RETRIES"),
+    "retry_backoff": (
+        _number(float, 0, MAX_RETRY_BACKOFF, " of seconds"),
+        0.1,
+        "QRPLEX_RETRY_BACKOFF",
+    ),
+    "deadline": (_number(float, 0, DAY, " of seconds"), 30.0, "QRPLEX_DEADLINE"),
+    "breaker_threshold": (
+        _number(int, 1, MAX_BREAKER_THRESHOLD),
+        5,
+        "QRPLEX_BREAKER_THRESHOLD",
+    ),
+    "breaker_cooldown": (_number(float, 0, DAY, " of seconds"), 30.0, "QRPLEX_BREAKER_COOLDOWN"),
     "cache_dir": (_as_path, None, "QRPLEX_CACHE_DIR"),
-    "cache_max_mb": (_number(float, 0), 100.0, "QRPLEX_CACHE_MAX_MB"),
+    "cache_max_mb": (_number(float, 0, MAX_CACHE_MB, " of MB"), 100.0, "QRPLEX_CACHE_MAX_MB"),
 }
 
 
@@ -132,16 +179,64 @@ class _Layer:
     data: Mapping[str, Any]
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def _not_regular(mode: int) -> str | None:
+    """What a file that is not a regular file is (``"a FIFO (named pipe)"``, ...)."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def _read_toml(path: Path, label: str, *, required: bool) -> dict[str, Any] | None:
+    """The TOML document at ``path``; ``None`` when it does not exist and is not
+    ``required``. ``label`` names the file in messages.
+
+    Only a regular file of at most :data:`MAX_CONFIG_BYTES` is read: anything else (a
+    directory, a FIFO that would block, a device) is a :class:`ConfigError` saying what it is.
+    """
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text; TOML files must be saved as UTF-8") from None
+        info = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError) as error:
+        if os.path.lexists(path):
+            raise ConfigError(f"{label}: a symbolic link to a missing file") from None
+        if required:
+            reason = "no such file" if isinstance(error, FileNotFoundError) else error.strerror
+            raise ConfigError(f"{label}: {reason}") from None
+        return None
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not a valid path"
+        raise ConfigError(f"{label}: cannot be read: {reason}") from None
+    kind = _not_regular(info.st_mode)
+    if kind is not None:
+        raise ConfigError(f"{label}: is {kind}, not a regular file")
+    try:
+        # O_NONBLOCK: if it was swapped for a FIFO since the stat, opening must not block.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as handle:
+            kind = _not_regular(os.fstat(fd).st_mode)
+            if kind is not None:
+                raise ConfigError(f"{label}: is {kind}, not a regular file")
+            data = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError as error:
-        raise ConfigError(f"{path}: cannot be read: {error.strerror}") from None
+        raise ConfigError(f"{label}: cannot be read: {error.strerror}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{label}: larger than 1 MiB, too large for a config file")
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{label}: not UTF-8 text; TOML files must be saved as UTF-8") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{label}: not valid TOML: {error}") from None
+    except RecursionError:
+        raise ConfigError(f"{label}: not valid TOML: nested too deeply") from None
 
 
 def _check_layer(layer: _Layer) -> _Layer:
@@ -169,23 +264,25 @@ def _file_layers(environ: Mapping[str, str], cwd: Path, user_file: Path | None) 
     named = environ.get(CONFIG_ENV, "").strip()
     if named:
         path = Path(named).expanduser()
-        if not path.is_file():
-            what = "a directory, not a file" if path.is_dir() else "no such file"
-            raise ConfigError(f"{CONFIG_ENV}={named}: {what}")
-        layers.append(_Layer(str(path), _read_toml(path)))
+        data = _read_toml(path, f"{CONFIG_ENV}={named}", required=True)
+        layers.append(_Layer(str(path), data or {}))
     project = cwd / "qrplex.toml"
-    if project.is_file():
-        layers.append(_Layer(str(project), _read_toml(project)))
+    data = _read_toml(project, str(project), required=False)
+    if data is not None:
+        layers.append(_Layer(str(project), data))
     pyproject = cwd / "pyproject.toml"
-    if pyproject.is_file():
-        tool = _read_toml(pyproject).get("tool", {})
+    data = _read_toml(pyproject, str(pyproject), required=False)
+    if data is not None:
+        tool = data.get("tool", {})
         section = tool.get("qrplex") if isinstance(tool, Mapping) else None
         if section is not None:
             if not isinstance(section, Mapping):
                 raise ConfigError(f"{pyproject}: [tool.qrplex] must be a table")
             layers.append(_Layer(f"{pyproject} [tool.qrplex]", section))
-    if user_file is not None and user_file.is_file():
-        layers.append(_Layer(str(user_file), _read_toml(user_file)))
+    if user_file is not None:
+        data = _read_toml(user_file, str(user_file), required=False)
+        if data is not None:
+            layers.append(_Layer(str(user_file), data))
     return [_check_layer(layer) for layer in layers]
 
 
@@ -225,7 +322,7 @@ class ResolvedConfig:
         known = {s.name for s in settings}
         for layer in self.layers:
             table = layer.data.get("backends", {}).get(name, {})
-            unknown = sorted(set(table) - known)
+            unknown = sorted(set(table) - known, key=str)
             if unknown:
                 allowed = ", ".join(sorted(known)) or "none"
                 raise ConfigError(
@@ -255,6 +352,27 @@ class ResolvedConfig:
         return Sourced(setting.default, "default")
 
 
+def _kind(value: object) -> str:
+    return describe(value, show_text=False)
+
+
+def _checked_environ(environ: object) -> Mapping[str, str]:
+    """``environ`` if it maps strings to strings, like ``os.environ``."""
+    if not isinstance(environ, Mapping):
+        raise ConfigError(
+            f"environ must be a mapping of strings, like os.environ, not {_kind(environ)}"
+        )
+    for name, value in environ.items():
+        if not isinstance(name, str):
+            raise ConfigError(f"environ: variable names must be strings, not {_kind(name)}")
+        if not isinstance(value, str):
+            # The value is not shown: it may be a secret.
+            raise ConfigError(
+                f"environ: the value of {name} must be a string, not {type(value).__name__}"
+            )
+    return environ
+
+
 def load_config(
     explicit: Mapping[str, Any] | None = None,
     *,
@@ -277,11 +395,20 @@ def load_config(
         ConfigError: a file is malformed or a value has the wrong type; the message names
             the file, the key and the problem.
     """
-    env = os.environ if environ is None else environ
+    env = os.environ if environ is None else _checked_environ(environ)
+    if cwd is not None and not isinstance(cwd, str | os.PathLike):
+        raise ConfigError(f"cwd must be a directory path (str or os.PathLike), not {_kind(cwd)}")
     base = Path.cwd() if cwd is None else Path(cwd)
+    if not isinstance(user_file, bool | str | os.PathLike | None):
+        raise ConfigError(f"user_config must be True, False or a file path, not {_kind(user_file)}")
     user_path = user_config_path() if user_file is True else None
     if user_file and user_file is not True:
         user_path = Path(user_file)
+    if explicit is not None and not isinstance(explicit, Mapping):
+        raise ConfigError(
+            "config must be a mapping in the shape of a config file "
+            f'(e.g. {{"backend": "local", "retries": 2}}), not {_kind(explicit)}'
+        )
     given = {k: v for k, v in (explicit or {}).items() if v is not None}
     explicit_layer = _check_layer(_Layer("argument", given))
     files = _file_layers(env, base, user_path)

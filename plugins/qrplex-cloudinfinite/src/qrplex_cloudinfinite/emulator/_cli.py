@@ -10,6 +10,7 @@ import argparse
 import math
 import os
 import sys
+from collections.abc import Callable
 
 from qrplex import Command
 
@@ -29,11 +30,43 @@ FAULTS = {
 }
 """``--fault`` names -> :class:`~qrplex_cloudinfinite.emulator.Faults` attributes."""
 
+MAX_PORT = 65_535
+MAX_LATENCY = 3_600.0
+"""The longest ``--latency``, in seconds (an hour)."""
+MAX_SECONDS = 10 * 365 * 86_400
+"""The longest ``--token-ttl`` and ``--max-window``, in seconds (ten years)."""
+MAX_QPS = 1_000_000.0
+
+
+def _bounded(
+    kind: type[int] | type[float], minimum: float, maximum: float, *, above: bool = False
+) -> Callable[[str], float]:
+    """An argparse type: a finite ``kind`` in ``[minimum, maximum]`` (``(minimum, maximum]``
+    with ``above``), else an error line naming the allowed range."""
+    noun = "a whole number" if kind is int else "a number"
+    high = int(maximum) if float(maximum).is_integer() else maximum
+    low = f"above {minimum:g}, at most" if above else f"from {minimum:g} to"
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except (ValueError, OverflowError):
+            value = math.nan
+        in_range = minimum < value if above else minimum <= value
+        if not (math.isfinite(value) and in_range and value <= maximum):
+            raise argparse.ArgumentTypeError(f"must be {noun} {low} {high}, not {text!r}")
+        return value
+
+    return parse
+
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     parser.add_argument(
-        "--port", type=int, default=9000, help="port to listen on; 0 = any free (9000)"
+        "--port",
+        type=_bounded(int, 0, MAX_PORT),
+        default=9000,
+        help="port to listen on, 0 to 65535; 0 = any free (9000)",
     )
     parser.add_argument("--secret-id", required=True, help="the SecretId clients sign with")
     parser.add_argument(
@@ -53,7 +86,7 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--token-ttl",
-        type=float,
+        type=_bounded(float, 0, MAX_SECONDS),
         default=None,
         metavar="SECONDS",
         help="tokens expire this long after start (default: never)",
@@ -68,13 +101,17 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--region", default="ap-guangzhou", help="region (ap-guangzhou)")
     parser.add_argument(
         "--max-window",
-        type=int,
+        type=_bounded(int, 0, MAX_SECONDS),
         default=None,
         metavar="SECONDS",
         help="refuse signatures valid for longer than this",
     )
     parser.add_argument(
-        "--latency", type=float, default=0.0, metavar="SECONDS", help="added to every answer"
+        "--latency",
+        type=_bounded(float, 0, MAX_LATENCY),
+        default=0.0,
+        metavar="SECONDS",
+        help="added to every answer (at most an hour)",
     )
     parser.add_argument(
         "--fault",
@@ -85,7 +122,7 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--qps",
-        type=float,
+        type=_bounded(float, 0, MAX_QPS, above=True),
         default=None,
         metavar="N",
         help="throttle above N requests/s (503 SlowDown)",
