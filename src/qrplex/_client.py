@@ -316,8 +316,11 @@ class Client:
             except QrplexError as error:
                 return error
 
-        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        pool = ThreadPoolExecutor(max_workers=concurrency)
+        try:
             return list(pool.map(one, items))
+        finally:  # on Ctrl-C, drop the queued items: only the ones running finish
+            pool.shutdown(wait=True, cancel_futures=True)
 
     async def agenerate_many(
         self, requests: Iterable[str | Mapping[str, Any]], *, concurrency: int = 16
@@ -453,8 +456,17 @@ def _check_call(backend: object, verify: object) -> None:
 _worker_client: Client | None = None
 
 
+_MAX_CHUNK = 64
+"""Most items sent to a worker process at once."""
+
+
 def _start_worker(spec: tuple[Any, ...]) -> None:
     global _worker_client
+    import signal
+
+    # Ctrl-C reaches the whole process group: the coordinator decides (it drops the queued
+    # chunks and waits for the running ones), workers do not die mid-chunk with a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     explicit, environ, cwd, user_config = spec
     _worker_client = Client(config=explicit, environ=environ, cwd=cwd, user_config=user_config)
 
@@ -473,6 +485,10 @@ def _generate_in_processes(
     from concurrent.futures import ProcessPoolExecutor
 
     workers = processes or os.cpu_count() or 1
-    chunk = max(1, len(items) // (workers * 4))
-    with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(spec,)) as pool:
+    # Chunks small enough that Ctrl-C waits for a few dozen codes per worker at most.
+    chunk = max(1, min(len(items) // (workers * 4), _MAX_CHUNK))
+    pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(spec,))
+    try:
         return list(pool.map(_generate_in_worker, items, chunksize=chunk))
+    finally:  # on Ctrl-C, drop the queued chunks: only the ones running finish
+        pool.shutdown(wait=True, cancel_futures=True)

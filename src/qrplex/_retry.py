@@ -38,7 +38,7 @@ class RetryPolicy:
         if isinstance(error, BackendUnavailableError) and error.retry_after is not None:
             asked = max(error.retry_after, 0.0)
             return asked if asked <= self.max_backoff * 4 else None
-        ceiling = min(self.backoff * (2 ** (retry - 1)), self.max_backoff)
+        ceiling = min(self.backoff * (2 ** min(retry - 1, 62)), self.max_backoff)
         return (rng or random).uniform(0.0, ceiling)
 
 

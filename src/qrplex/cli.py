@@ -34,12 +34,18 @@ def _fail(message: str, status: int = EXIT_ERROR) -> int:
 
 
 def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
+    value = int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return value
+
+
+def _concurrency(text: str) -> int:
+    from ._arguments import MAX_CONCURRENCY
+
+    value = _positive_int(text)
+    if value > MAX_CONCURRENCY:
+        raise argparse.ArgumentTypeError(f"{text} is more than {MAX_CONCURRENCY}")
     return value
 
 
@@ -193,10 +199,10 @@ def _add_batch(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-j",
         "--concurrency",
-        type=_positive_int,
+        type=_concurrency,
         default=8,
         metavar="N",
-        help="requests in flight (default 8)",
+        help="requests in flight, 1 to 1024 (default 8)",
     )
     parser.add_argument(
         "--report",

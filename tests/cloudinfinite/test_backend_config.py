@@ -91,12 +91,15 @@ def test_endpoint_is_normalized(endpoint: str, base_url: str) -> None:
         ({"endpoint": "example.com:9000"}, "endpoint", "http://"),
         ({"endpoint": "http://example.com/prefix"}, "endpoint", "scheme://host[:port]"),
         ({"endpoint": "http://example.com/?a=b"}, "endpoint", "scheme://host[:port]"),
+        ({"endpoint": "http://example.com/?token=SeCrEt"}, "endpoint", "'http://example.com'"),
         ({"endpoint": "http://user:pw@example.com"}, "endpoint", "user name or password"),
         ({"endpoint": "http://example.com:99999"}, "endpoint", "not a valid URL"),
         ({"timeout": "soon"}, "timeout", "number of seconds"),
-        ({"timeout": "0"}, "timeout", "positive"),
-        ({"timeout": -1}, "timeout", "positive"),
-        ({"timeout": "nan"}, "timeout", "positive"),
+        ({"timeout": "0"}, "timeout", "above 0 and at most 3600"),
+        ({"timeout": -1}, "timeout", "above 0 and at most 3600"),
+        ({"timeout": "nan"}, "timeout", "above 0 and at most 3600"),
+        ({"timeout": 1e308}, "timeout", "above 0 and at most 3600"),
+        ({"timeout": "3,1e308"}, "timeout", "above 0 and at most 3600"),
         ({"timeout": "1,2,3"}, "timeout", "connect,read"),
         ({"timeout": True}, "timeout", "connect,read"),
         ({"sign_expire": "1.5"}, "sign_expire", "whole number"),
@@ -221,3 +224,10 @@ def test_package_import_is_light() -> None:
         "assert qrplex_cloudinfinite.CloudInfiniteBackend.name == 'cloudinfinite'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, env=None)
+
+
+def test_an_endpoints_query_is_not_repeated_in_the_error() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(settings(endpoint="http://example.com/?token=SeCrEt#fr4gm3nt"))
+    assert "SeCrEt" not in str(caught.value)
+    assert "fr4gm3nt" not in str(caught.value)

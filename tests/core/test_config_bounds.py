@@ -151,6 +151,38 @@ def test_the_most_retries_allowed_compute_their_waits_without_overflow() -> None
     assert len(image.attempts) == 101
 
 
+def test_backoff_waits_stay_finite_for_any_retry_number() -> None:
+    from qrplex._retry import RetryPolicy
+
+    policy = RetryPolicy(retries=100, backoff=60.0, max_backoff=2.0)
+    error = qrplex.BackendUnavailableError("down", backend="down")
+    for retry in (1, 100, 1025, 10**6):
+        wait = policy.delay(retry, error)
+        assert wait is not None
+        assert 0 <= wait <= 2.0
+
+
+@pytest.mark.parametrize("value", ["0", "1025", "-3", "8.5", "١٦", "9" * 5000])
+def test_batch_concurrency_out_of_range_is_an_error_line(
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = tmp_path / "rows.txt"
+    rows.write_text("a\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as exited:
+        main(["batch", str(rows), "--out-dir", str(tmp_path / "out"), "-j", value])
+    assert exited.value.code == 2
+    assert "argument -j/--concurrency" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_emulator_server_refuses_a_port_out_of_range() -> None:
+    from qrplex_cloudinfinite.emulator import EmulatorServer
+
+    for port in (70000, -1, True, 80.0):
+        with pytest.raises(ValueError, match="port must be a whole number from 0 to 65535"):
+            EmulatorServer(None, port=port)  # type: ignore[arg-type]
+
+
 def test_the_cli_prints_a_bad_number_as_one_error_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

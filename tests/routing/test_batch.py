@@ -173,3 +173,53 @@ def test_worker_processes_refuse_a_private_registry() -> None:
         pytest.raises(qrplex.InvalidOptionError, match="own registry"),
     ):
         client.generate_many(["x"], processes=1)
+
+
+_CTRL_C_SCRIPT = """
+import sys
+import qrplex
+
+items = [f"item {i}" for i in range(200_000)]
+with qrplex.Client(backend="local") as client:
+    print("started", flush=True)
+    try:
+        client.generate_many(items, concurrency=4, processes=PROCESSES)
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+        sys.exit(130)
+print("finished every item", flush=True)
+"""
+
+
+@pytest.mark.parametrize("processes", [None, 2])
+def test_ctrl_c_stops_generate_many_within_seconds(processes: int | None) -> None:
+    # 200,000 local codes take minutes: Ctrl-C must drop what is queued, not run it all.
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = _CTRL_C_SCRIPT.replace("PROCESSES", repr(processes))
+    child = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a shell job has
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "started"
+        time.sleep(1.0)  # let it get going
+        os.killpg(child.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: workers too
+        sent = time.monotonic()
+        out, err = child.communicate(timeout=30)
+        took = time.monotonic() - sent
+    finally:
+        child.kill()
+        child.wait()
+    assert "interrupted" in out, err
+    assert child.returncode == 130
+    assert "Traceback" not in err, err
+    assert took < 10, f"generate_many kept going for {took:.1f} s after Ctrl-C"

@@ -33,6 +33,8 @@ __all__ = [
 BACKEND: Final = "cloudinfinite"
 DEFAULT_CONNECT_TIMEOUT: Final = 3.0
 DEFAULT_READ_TIMEOUT: Final = 10.0
+MAX_TIMEOUT: Final = 3600.0
+"""Seconds: the longest connect or read timeout accepted."""
 DEFAULT_SIGN_EXPIRE: Final = 900
 MAX_SIGN_EXPIRE: Final = 7 * 24 * 3600
 
@@ -185,8 +187,10 @@ def _positive(name: str, text: str) -> float:
         number = float(text)
     except ValueError:
         raise _problem(name, f"must be a number of seconds, not {text!r}") from None
-    if not math.isfinite(number) or number <= 0:
-        raise _problem(name, f"must be a positive number of seconds, not {text!r}")
+    if not math.isfinite(number) or not 0 < number <= MAX_TIMEOUT:
+        raise _problem(
+            name, f"must be a number of seconds above 0 and at most {MAX_TIMEOUT:g}, not {text!r}"
+        )
     return number
 
 
@@ -243,7 +247,13 @@ def _endpoint(text: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise _problem("endpoint", f"must be an http:// or https:// URL with a host, not {shown!r}")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise _problem("endpoint", f"must be scheme://host[:port] only, not {shown!r}")
+        # Not echoed whole: a query may carry a token.
+        bare = without_userinfo(f"{parts.scheme}://{parts.netloc}")
+        raise _problem(
+            "endpoint",
+            f"must be scheme://host[:port] only, with no path, query or fragment "
+            f"(it starts {bare!r})",
+        )
     netloc = parts.netloc.lower()
     if port is not None and port == {"http": 80, "https": 443}[parts.scheme]:
         netloc = netloc.rsplit(":", 1)[0]

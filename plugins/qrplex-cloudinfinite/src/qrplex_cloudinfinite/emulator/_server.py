@@ -30,6 +30,8 @@ class EmulatorServer:
     """
 
     def __init__(self, app: Emulator, host: str = "127.0.0.1", port: int = 0) -> None:
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+            raise ValueError(f"port must be a whole number from 0 to 65535, not {port!r}")
         self.app = app
         self.host = host
         self._port = port
