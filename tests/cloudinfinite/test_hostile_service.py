@@ -405,6 +405,42 @@ def test_a_circuit_probe_is_bounded_too(serve: Callable[..., HostileService]) ->
     assert len(service.seen) == 2
 
 
+# -- 3. an image is checked as an image before it is returned -------------------------------
+
+
+def _png(width: int, height: int, idat: bytes) -> bytes:
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body).to_bytes(4, "big")
+        return len(body).to_bytes(4, "big") + kind + body + crc
+
+    header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 0, 0, 0, 0])
+    signature = b"\x89PNG\r\n\x1a\n"
+    return signature + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+HOSTILE_PNGS = {
+    # 65 bytes that claim 300 x 2147483647 px.
+    "two-billion-rows": _png(300, 2_147_483_647, zlib.compress(b"\x00" * 301))[:65],
+    "claims-two-billion-rows": _png(300, 2_147_483_647, zlib.compress(b"\x00" * 301)),
+    "300x7-qr": _png(300, 7, zlib.compress((b"\x00" + b"\xff" * 300) * 7)),
+    "not-zlib": _png(300, 300, b"pixel data that is not zlib at all"),
+    "too-few-rows": _png(300, 300, zlib.compress((b"\x00" + b"\xff" * 300) * 299)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_PNGS))
+def test_a_hostile_png_from_the_service_is_refused_and_falls_back(
+    serve: Callable[..., HostileService], name: str
+) -> None:
+    service = serve(answer(200, image_xml(HOSTILE_PNGS[name])))
+    with qrplex.Client(config=client_config(service)) as client:
+        image = client.generate("checked as an image", width=300)
+    assert image.backend == "local"
+    assert decode(image.data) == "checked as an image"
+    assert [a.error_type for a in image.attempts] == ["BadResponseError"]
+    assert len(service.seen) == 1  # a bad response is not retried: it falls back
+
+
 # -- 4. Retry-After: honoured end to end, parsed strictly ---------------------------------
 
 
