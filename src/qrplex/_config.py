@@ -33,6 +33,7 @@ from typing import Any
 
 from ._arguments import describe, short_repr
 from ._backend import Setting
+from ._retry import MAX_BACKOFF
 from .errors import ConfigError
 
 __all__ = [
@@ -137,7 +138,7 @@ DAY = 86_400.0
 """Seconds in a day: the longest deadline and breaker cooldown."""
 
 MAX_RETRIES = 100
-MAX_RETRY_BACKOFF = 60.0
+MAX_RETRY_BACKOFF = MAX_BACKOFF  # a first wait longer than the longest wait means nothing
 MAX_BREAKER_THRESHOLD = 1_000_000_000  # the conformance kit uses it as "no breaker"
 MAX_CACHE_MB = 1_048_576.0  # 1 TiB
 MAX_CONFIG_BYTES = 1 << 20  # the message below says 1 MiB

@@ -7,7 +7,10 @@ What is at the path decides how it is written:
   the file is always whole or not there at all, even with many writers at once. A new file
   gets the permissions ``open()`` would give it (``0o666`` less the umask); a file that
   already exists keeps its permission bits (its owner becomes the writer), and one the
-  writer may not write (``chmod -w``) is refused with ``PermissionError`` as ``open()`` would;
+  writer may not write (``chmod -w``) is refused with ``PermissionError`` as ``open()`` would.
+  Unlike ``open()``, it also needs write permission on the directory (for the temporary
+  file): a writable file in a read-only directory is refused with ``PermissionError`` rather
+  than overwritten in place, which could leave it half-written;
 - a symlink: the file it points to is written as above, and the link stays a link;
 - anything that is not a regular file (a FIFO, a device such as ``/dev/null``, a terminal,
   ``/dev/stdout``, a ``/dev/fd/N`` of process substitution): opened and written directly,

@@ -9,8 +9,9 @@ header declares (never by what the data would expand to), and answers ``None`` o
   stream inflated *incrementally*, in slices of at most :data:`INFLATE_SLICE` bytes, and it
   must give exactly the scanlines the header declares (one filter byte, 0 to 4, per row).
 * JPEG: segments walked to a start-of-frame; the file must end with ``EOI``.
-* SVG: parsed with expat as a stream of events (no tree is built, no DTD or entity is
-  accepted); the root must be ``<svg>`` with whole-pixel ``width`` and ``height``.
+* SVG: parsed with expat as a stream of events (no tree is built; an external DOCTYPE is
+  read but never fetched, an internal subset or an entity declaration is refused); the root
+  must be ``<svg>`` in the SVG namespace, with whole-pixel ``width`` and ``height``.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ INFLATE_SLICE: Final = 1 << 20
 """Most bytes of pixel data inflated at once while a PNG is checked (memory stays near it)."""
 
 _PNG_MAGIC: Final = b"\x89PNG\r\n\x1a\n"
+_SVG_HEAD: Final = 4096
+"""Bytes of a document searched for its ``<svg`` root when sniffing."""
+_SVG_NAMESPACE: Final = "http://www.w3.org/2000/svg"
 _JPEG_MAGIC: Final = b"\xff\xd8\xff"
 
 # PNG colour type -> (channels, allowed bit depths).
@@ -78,8 +82,10 @@ def sniff_media_type(data: bytes) -> str | None:
         return "image/png"
     if data.startswith(_JPEG_MAGIC):
         return "image/jpeg"
-    head = data[:512].lstrip()
-    if head.startswith((b"<?xml", b"<svg")) and b"<svg" in data[:4096]:
+    head = data[:_SVG_HEAD].removeprefix(b"\xef\xbb\xbf").lstrip()
+    # An XML document (a declaration, comments or a DOCTYPE may come first) with an svg
+    # element near its start; the parse in :func:`inspect_image` decides whether it is one.
+    if head.startswith(b"<") and re.search(rb"<([A-Za-z_][\w.-]*:)?svg[\s/>]", head):
         return "image/svg+xml"
     return None
 
@@ -123,7 +129,7 @@ def _png_chunks(data: bytes) -> tuple[tuple[int, int, int, int, int], list[memor
     if not data.startswith(_PNG_MAGIC):
         raise ImageDefectError("no PNG signature")
     view = memoryview(data)
-    position, header, idat = 8, None, []
+    position, header, idat, palette = 8, None, [], False
     while position + 12 <= len(data):
         length, kind = struct.unpack_from(">I4s", data, position)
         end = position + 8 + length
@@ -140,7 +146,13 @@ def _png_chunks(data: bytes) -> tuple[tuple[int, int, int, int, int], list[memor
             if compression != 0 or filtering != 0 or interlace not in (0, 1):
                 raise ImageDefectError("the PNG header names an unknown method")
             header = (width, height, depth, colour, interlace)
+        elif kind == b"IHDR":
+            raise ImageDefectError("the PNG has a second IHDR chunk")
+        elif kind == b"PLTE":
+            palette = True
         elif kind == b"IDAT":
+            if header[3] == 3 and not palette:
+                raise ImageDefectError("the PNG has palette colours but no PLTE chunk")
             idat.append(view[position + 8 : end])
         elif kind == b"IEND":
             return header, idat
@@ -280,7 +292,8 @@ def svg_size(data: bytes) -> tuple[int, int] | None:
 def _svg_checked(data: bytes) -> tuple[int, int]:
     from xml.parsers import expat
 
-    parser = expat.ParserCreate()
+    # Namespace processing on: element names arrive as "namespace-URI local-name".
+    parser = expat.ParserCreate(namespace_separator=" ")
     root: dict[str, str] | None = None
     root_name = ""
 
@@ -289,18 +302,25 @@ def _svg_checked(data: bytes) -> tuple[int, int]:
         if root is None:
             root, root_name = attributes, name
 
+    def doctype(name: str, system: str | None, public: str | None, internal: bool) -> None:
+        if internal:  # entity declarations are how XML bombs are made; none is needed
+            raise ImageDefectError("the SVG's DOCTYPE has an internal subset (refused)")
+
     def refuse(*_: object) -> None:
-        raise ImageDefectError("the SVG has a document type declaration (refused)")
+        raise ImageDefectError("the SVG declares an entity (refused)")
 
     parser.StartElementHandler = start
-    parser.StartDoctypeDeclHandler = refuse
+    parser.StartDoctypeDeclHandler = doctype
     parser.EntityDeclHandler = refuse
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)  # never fetch a DTD
     try:
         parser.Parse(data, True)
     except expat.ExpatError as error:
         raise ImageDefectError(f"the SVG is not well-formed XML ({error})") from None
-    if root is None or root_name.rpartition(":")[2] != "svg":
-        raise ImageDefectError("the document's root element is not <svg>")
+    if root is None or root_name != f"{_SVG_NAMESPACE} svg":
+        raise ImageDefectError(
+            f"the document's root element is not <svg> in the SVG namespace ({_SVG_NAMESPACE})"
+        )
     sizes = []
     for attribute in ("width", "height"):
         match = _PIXELS.fullmatch(root.get(attribute, ""))

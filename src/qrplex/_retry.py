@@ -11,7 +11,11 @@ from dataclasses import dataclass
 
 from .errors import BackendError, BackendUnavailableError
 
-__all__ = ["Deadline", "RetryPolicy"]
+__all__ = ["MAX_BACKOFF", "Deadline", "RetryPolicy"]
+
+MAX_BACKOFF = 2.0
+"""Seconds: the longest wait of an exponential backoff (a ``Retry-After`` may ask for up to
+four times as long)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +31,7 @@ class RetryPolicy:
 
     retries: int = 2
     backoff: float = 0.1
-    max_backoff: float = 2.0
+    max_backoff: float = MAX_BACKOFF
 
     def delay(
         self, retry: int, error: BackendError, rng: random.Random | None = None

@@ -183,14 +183,21 @@ def _check_format(format: object) -> None:
 
 
 def _check_pixels(name: str, value: object, maximum: int) -> None:
+    from ._arguments import short_repr  # a 5000-digit int cannot even be printed
+
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidOptionError(
-            f"{name} must be an integer number of pixels, not {type(value).__name__} {value!r}"
+            f"{name} must be an integer number of pixels, "
+            f"not {type(value).__name__} {short_repr(value)}"
         )
     if value < 1:
-        raise InvalidOptionError(f"{name} {value} is not positive: use 1 to {maximum} px")
+        raise InvalidOptionError(
+            f"{name} {short_repr(value)} is not positive: use 1 to {maximum} px"
+        )
     if value > maximum:
-        raise InvalidOptionError(f"{name} {value} is too large: the maximum is {maximum} px")
+        raise InvalidOptionError(
+            f"{name} {short_repr(value)} is too large: the maximum is {maximum} px"
+        )
 
 
 def _check_width_value(width: object) -> None:

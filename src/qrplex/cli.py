@@ -34,10 +34,13 @@ def _fail(message: str, status: int = EXIT_ERROR) -> int:
 
 
 def _positive_int(text: str) -> int:
-    value = int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
-    return value
+    shown = text if len(text) <= 24 else f"{text[:20]}... ({len(text)} characters)"
+    digits = text.lstrip("0") if text.isascii() and text.isdigit() else ""
+    if not digits:
+        raise argparse.ArgumentTypeError(f"{shown!r} is not a positive whole number")
+    if len(digits) > 9:
+        raise argparse.ArgumentTypeError(f"{shown} is too large")
+    return int(digits)
 
 
 def _concurrency(text: str) -> int:

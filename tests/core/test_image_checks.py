@@ -214,14 +214,50 @@ def test_a_good_svg_is_returned() -> None:
                 )
                 + "]>",
             ),
-            "document type declaration",
+            "internal subset",
         ),
+        (svg("290", "290").replace(b"2000/svg", b"2000/evil"), "not <svg> in the SVG namespace"),
     ],
-    ids=["truncated", "not-square", "percent", "not-svg", "billion-laughs"],
+    ids=["truncated", "not-square", "percent", "not-svg", "billion-laughs", "foreign-namespace"],
 )
 def test_a_bad_svg_is_refused(data: bytes, reason: str) -> None:
     height = 29 if b'height="29"' in data else 290  # the backend reports the SVG's own size
     refused_with(qrplex.Rendering(data, "image/svg+xml", 290, height), reason, format="svg")
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"\xef\xbb\xbf",
+        b"<!-- drawn by a plugin -->\n",
+        b" " * 600,
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+        b'"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n',
+    ],
+    ids=["bom", "comment", "whitespace", "external-doctype"],
+)
+def test_ordinary_svg_prologues_pass(head: bytes) -> None:
+    image = served(qrplex.Rendering(head + svg("290", "290"), "image/svg+xml", 290, 290),
+                   format="svg")  # fmt: skip
+    assert image.backend == "canned"
+
+
+def test_a_prefixed_svg_root_passes() -> None:
+    data = (
+        b'<s:svg xmlns:s="http://www.w3.org/2000/svg" width="290" height="290">'
+        b'<s:rect width="1" height="1"/></s:svg>'
+    )
+    assert inspect_image(data, max_side=MAX_SIDE).width == 290
+
+
+def test_a_palette_png_without_its_palette_or_with_two_headers_is_refused() -> None:
+    paletted = png(4, 4, pixels=(b"\x00" + b"\x00" * 4) * 4, colour=3)
+    with pytest.raises(ImageDefectError, match="no PLTE"):
+        inspect_image(paletted, max_side=MAX_SIDE)
+    good = png(4, 4)
+    header = good[8:33]
+    with pytest.raises(ImageDefectError, match="second IHDR"):
+        inspect_image(good[:33] + header + good[33:], max_side=MAX_SIDE)
 
 
 # -- the inspector against Pillow: every real PNG passes, with its true size ------------------

@@ -33,6 +33,8 @@ __all__ = [
 BACKEND: Final = "cloudinfinite"
 DEFAULT_CONNECT_TIMEOUT: Final = 3.0
 DEFAULT_READ_TIMEOUT: Final = 10.0
+MAX_SETTING_LENGTH: Final = 1024
+"""Characters: the longest setting value accepted (and ever quoted in a message)."""
 MAX_TIMEOUT: Final = 3600.0
 """Seconds: the longest connect or read timeout accepted."""
 DEFAULT_SIGN_EXPIRE: Final = 900
@@ -154,7 +156,11 @@ def _text(config: Mapping[str, Any], name: str) -> str | None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise _problem(name, f"must be a string, not {type(value).__name__}")
+    if isinstance(value, int) and value.bit_length() > 64:  # str() refuses 4300+ digits
+        raise _problem(name, f"is out of range (a {value.bit_length()}-bit integer)")
     text = str(value).strip()
+    if len(text) > MAX_SETTING_LENGTH:
+        raise _problem(name, f"is {len(text)} characters long; at most {MAX_SETTING_LENGTH}")
     return text or None
 
 
@@ -198,18 +204,23 @@ def _timeouts(config: Mapping[str, Any]) -> tuple[float, float]:
     value = config.get("timeout")
     if value is None:
         return DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT
-    if isinstance(value, list | tuple):
-        parts = [str(part) for part in value]
+    if isinstance(value, list | tuple) and len(value) <= 2:
+        parts = [_text({"timeout": part}, "timeout") or "" for part in value]
     elif isinstance(value, str | int | float) and not isinstance(value, bool):
-        parts = [part.strip() for part in str(value).split(",")]
+        parts = [part.strip() for part in (_text(config, "timeout") or "").split(",")]
     else:
-        raise _problem("timeout", f"must be a number or 'connect,read', not {value!r}")
+        shown = (
+            f"a {type(value).__name__} of {len(value)}"
+            if isinstance(value, list | tuple)
+            else (type(value).__name__)
+        )
+        raise _problem("timeout", f"must be a number or 'connect,read', not {shown}")
     if len(parts) == 1:
         seconds = _positive("timeout", parts[0])
         return seconds, seconds
     if len(parts) == 2:
         return _positive("timeout", parts[0]), _positive("timeout", parts[1])
-    raise _problem("timeout", f"must be one number or 'connect,read', not {value!r}")
+    raise _problem("timeout", f"must be one number or 'connect,read', not {len(parts)} numbers")
 
 
 def _sign_expire(config: Mapping[str, Any]) -> int:
