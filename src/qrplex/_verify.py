@@ -25,7 +25,7 @@ def check_verifiable(request: CodeRequest) -> None:
 
 def verify_rendering(rendering: Rendering, request: CodeRequest, backend: str) -> None:
     """Raise :class:`VerificationError` unless the image decodes to exactly the content."""
-    from .testing import decode
+    from ._decoding import decode
 
     try:
         text = decode(rendering.data, symbology=request.symbology)

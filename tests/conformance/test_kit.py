@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw
 
 import qrplex
 from qrplex._qr_capacity import MICRO_QR_LEVELS, QR_LEVELS
+from qrplex._qrbits import _EC_BLOCKS
 from qrplex._validation import validate_request
 from qrplex.testing import (
     UnreadableImageError,
@@ -27,7 +28,6 @@ from qrplex.testing import (
     read_one,
     strategies,
 )
-from qrplex.testing._qrbits import _EC_BLOCKS
 from qrplex.testing.strategies import GenerateCall, InvalidCase
 
 LEVELS = {"qr": QR_LEVELS, "microqr": MICRO_QR_LEVELS}

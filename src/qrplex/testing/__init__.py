@@ -1,4 +1,4 @@
-"""Test helpers for qrplex and for plugin authors (install ``qrplex[verify]``).
+"""Test helpers for qrplex and for plugin authors (install ``qrplex[testing]``).
 
 * :func:`decode` / :func:`decode_all` / :func:`read`: read codes back from image bytes with
   zxing-cpp, normalized to what the symbol means by its standard.
@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._decoding import Reading, UnreadableImageError, decode, decode_all, read, read_one
-from ._images import ImageInfo, inspect_image, rasterize_svg
+# Decoding is shared with the core's verify=True, so it lives in the core (qrplex._decoding).
+from .._decoding import Reading, UnreadableImageError, decode, decode_all, read, read_one
+from .._images import ImageInfo, inspect_image, rasterize_svg
 
 if TYPE_CHECKING:
     from ._conformance import BackendConformance

@@ -38,9 +38,9 @@ from qrplex.errors import (
     UnsupportedError,
 )
 
+from .._decoding import Reading, read_one
+from .._images import inspect_image, rasterize_svg
 from . import strategies
-from ._decoding import Reading, read_one
-from ._images import inspect_image, rasterize_svg
 from .strategies import GenerateCall, InvalidCase
 
 __all__ = ["BackendConformance"]

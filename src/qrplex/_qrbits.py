@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from qrplex._qr_capacity import capacity_bits
+from ._qr_capacity import capacity_bits
 
 __all__ = ["QrSegment", "decode_segments", "read_segments"]
 

@@ -1,10 +1,14 @@
 """Reads codes back from images with zxing-cpp (install ``qrplex[verify]``).
 
+The core's ``verify=True`` and the test kit (:mod:`qrplex.testing`, which re-exports
+:func:`decode` and friends) both use this module, so verifying an image never imports the kit
+or its test-only dependencies (hypothesis, pytest).
+
 What a reader reports is normalized to what the symbol means by its standard, so that it can
 be compared with the content that was asked for:
 
 * QR Code / Micro QR Code: the segments are read back from the modules
-  (:mod:`qrplex.testing._qrbits`); byte segments without an ECI are ISO-8859-1, as ISO/IEC
+  (:mod:`qrplex._qrbits`); byte segments without an ECI are ISO-8859-1, as ISO/IEC
   18004 says, not whatever charset zxing-cpp guesses (it reads Latin-1 ``"ÄÖÜ"`` as Shift JIS
   ``"ﾄﾖﾜ"``); with an ECI, its charset; Kanji segments are Shift JIS.
 * Linear barcodes: the bytes as ISO-8859-1 (Code 128's character set; ASCII for the others),
@@ -15,7 +19,7 @@ be compared with the content that was asked for:
 * Code 39 is read as standard Code 39 (``"$A"`` stays ``"$A"``, not full-ASCII ``"a"``).
 
 zxing-cpp cannot read SVG. SVGs made of axis-aligned rectangles (what generators write) are
-rasterized first (:func:`qrplex.testing._images.rasterize_svg`); others raise
+rasterized first (:func:`qrplex._images.rasterize_svg`); others raise
 :class:`UnreadableImageError`.
 """
 
