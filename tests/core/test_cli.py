@@ -52,7 +52,7 @@ def test_make_draws_in_a_terminal(monkeypatch: pytest.MonkeyPatch, capsys) -> No
         (["make", "59012341234", "-s", "ean13", "-o", "x.png"], "12"),
         (["make", "x", "-s", "aztec", "-o", "x.png"], "qr, microqr"),
         (["make", "x", "-w", "5", "-o", "x.png"], "minimum"),
-        (["make", "x", "-b", "nope", "-o", "x.png"], "installed backends: cloudinfinite, local"),
+        (["make", "x", "-b", "nope", "-o", "x.png"], "installed backends: "),
         (["make", "x", "-f", "gif", "-o", "x.png"], "png, svg"),
     ],
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import warnings
 
 import pytest
@@ -11,6 +12,8 @@ import qrplex
 from qrplex._registry import Registry
 from qrplex.cli import main
 from qrplex.testing import decode
+
+from .conftest import GOOD_PLUGIN, PluginInstaller
 
 BROKEN_IMPORT = "raise ImportError('acme needs libfoo')\n"
 
@@ -33,6 +36,45 @@ class Impostor(LocalBackend):
 def qrplex_register_backends(register):
     register(Impostor)
 """
+
+BYSTANDERS = {
+    "alone": None,
+    # Another working plugin in the environment, with a backend of its own.
+    "beside another plugin": GOOD_PLUGIN.replace('name = "acme"', 'name = "bystander"'),
+    # A plugin someone installed that does not import.
+    "beside a broken plugin": "raise ImportError('bystander needs libbar')\n",
+}
+
+# The broken bystander's own warning is expected; the tests look at their own plugins' warnings.
+pytestmark = pytest.mark.filterwarnings("ignore:.*'bystander' cannot be imported:RuntimeWarning")
+
+
+@pytest.fixture(autouse=True, params=list(BYSTANDERS))
+def bystander(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> str | None:
+    """Every test here runs alone and again with a third plugin installed through a real entry
+    point (after the built-in ones, before the test's own), so none depends on which other
+    plugins happen to be installed."""
+    source = BYSTANDERS[request.param]
+    if source is not None:
+        root = tmp_path_factory.mktemp("bystander")
+        installer = PluginInstaller(root, monkeypatch)
+        installer(
+            distribution="qrplex-bystander",
+            entry_name="bystander",
+            module=f"qrplex_{root.name}",  # a fresh module: sys.modules keeps the last one
+            source=source,
+        )
+    return request.param
+
+
+def _installed_names() -> list[str]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a broken bystander is reported, and not our concern
+        return Registry().names()
 
 
 def test_builtin_backends_come_from_their_own_entry_points() -> None:
@@ -95,11 +137,14 @@ def test_disabled_plugin_is_not_loaded(install_plugin, monkeypatch) -> None:
     install_plugin(
         distribution="acme-off", entry_name="acme-off", module="acme_off", source=BROKEN_IMPORT
     )
+    everything = _installed_names()
     monkeypatch.setenv("QRPLEX_DISABLE_PLUGINS", "acme-off, cloudinfinite")
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.filterwarnings("error", message=".*acme-off")  # the disabled one is not loaded
         registry = Registry()
-    assert registry.names() == ["local"]
+    assert registry.names() == [name for name in everything if name != "cloudinfinite"]
+    assert "local" in registry.names()
+    assert all(info.distribution != "acme-off" for info in registry.infos())
 
 
 def test_misspelled_hook_is_an_error(install_plugin) -> None:
@@ -111,8 +156,9 @@ def test_misspelled_hook_is_an_error(install_plugin) -> None:
     )
     with pytest.warns(RuntimeWarning, match="acme-typo.*unknown hook.*qrplex_register_backend"):
         registry = Registry()
-    broken = [info for info in registry.infos() if info.status == "broken"]
-    assert [info.name for info in broken] == ["acme-typo"]
+    broken = {info.name: info for info in registry.infos() if info.status == "broken"}
+    assert "acme-typo" in broken
+    assert "local" in registry.names()
 
 
 def test_two_plugins_registering_one_name_is_an_error_naming_both(install_plugin) -> None:
@@ -127,9 +173,15 @@ def test_two_plugins_registering_one_name_is_an_error_naming_both(install_plugin
     assert "acme-dup" in str(message)
 
 
-def test_unknown_backend_lists_installed_ones() -> None:
-    with pytest.raises(qrplex.UnknownBackendError, match=r"'nope'.*cloudinfinite, local"):
-        qrplex.generate("x", backend="nope")
+def test_unknown_backend_lists_installed_ones(bystander: str) -> None:
+    installed = _installed_names()
+    assert {"cloudinfinite", "local"} <= set(installed)
+    assert ("bystander" in installed) == (bystander == "beside another plugin")
+    listing = re.escape(f"installed backends: {', '.join(installed)}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(qrplex.UnknownBackendError, match=rf"'nope'.*{listing}"):
+            qrplex.generate("x", backend="nope")
 
 
 def test_registering_something_that_is_not_a_backend_breaks_only_that_plugin(
