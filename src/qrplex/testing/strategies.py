@@ -13,7 +13,7 @@ some backend happens to get right.
 >>> @given(strategies.valid_content("qr", error="H"))
 ... def test_qr(content): ...
 
-Needs hypothesis (``pip install 'qrplex[verify]'``).
+Needs hypothesis (``pip install 'qrplex[testing]'``).
 """
 
 from __future__ import annotations
