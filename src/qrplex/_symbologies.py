@@ -5,7 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-__all__ = ["FORMATS", "MEDIA_TYPES", "SYMBOLOGIES", "Symbology", "symbology_spec"]
+__all__ = [
+    "CODE39_CHARS",
+    "FORMATS",
+    "MEDIA_TYPES",
+    "SYMBOLOGIES",
+    "Dimension",
+    "Symbology",
+    "gtin_check_digit",
+    "symbology_spec",
+]
 
 Dimension = Literal[1, 2]
 
@@ -56,3 +65,23 @@ FORMATS: Final[tuple[str, ...]] = tuple(MEDIA_TYPES)
 def symbology_spec(name: str) -> Symbology:
     """Return the :class:`Symbology` called ``name``; KeyError if there is none."""
     return SYMBOLOGIES[name]
+
+
+CODE39_CHARS: Final[str] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-. $/+%"
+"""The 43 characters of Code 39 (no lowercase; no full-ASCII extension, no check character)."""
+
+
+def gtin_check_digit(digits: str) -> str:
+    """The GS1 mod-10 check digit of ``digits``: an EAN-13, ISBN-13, EAN-8 or UPC-A number
+    without its check digit (weights 3 and 1 from the right).
+
+    >>> gtin_check_digit("590123412345")
+    '7'
+
+    Raises:
+        ValueError: ``digits`` has a character that is not an ASCII digit.
+    """
+    if not (digits.isascii() and digits.isdigit()):
+        raise ValueError(f"a GTIN has ASCII digits only, not {digits!r}")
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
+    return str(-total % 10)

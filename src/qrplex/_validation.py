@@ -14,9 +14,8 @@ width, and returns a normalized :class:`~qrplex._model.CodeRequest`:
 
 :func:`minimum_width` is the smallest pixel width allowed: one pixel per module plus the
 quiet zones of :data:`qrplex._symbologies.SYMBOLOGIES`. The module counts are those of
-:func:`symbol_modules`; for Code 128 that is the count of a simple greedy encodation (the
-one python-barcode uses: code set C for runs of 4 or more digits, else B, or A for control
-characters; characters 128-255 cost an extra FNC4), which is never below the optimum. For
+:func:`symbol_modules`; for Code 128 that is the count of the greedy encodation of
+:mod:`qrplex._code128` (the one the ``local`` backend draws), which is never below the optimum. For
 Code 39 and ITF, a module is the narrow element and a wide one is 3 modules (Code 39: 16
 modules a character with its gap; ITF: 9 modules a digit, 4 for start and 5 for stop).
 """
@@ -24,21 +23,23 @@ modules a character with its gap; ITF: 9 modules a digit, 4 for start and 5 for 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any, Final
 
+from qrplex._code128 import code128_modules
 from qrplex._model import CodeRequest
 from qrplex._qr_capacity import (
     MICRO_QR_LEVELS,
     QR_LEVELS,
     Mode,
-    QrSymbol,
+    QrPlan,
     Segment,
     fit,
     max_length,
     plan_qr,
     segment_for,
 )
-from qrplex._symbologies import SYMBOLOGIES, Symbology
+from qrplex._symbologies import CODE39_CHARS, SYMBOLOGIES, Symbology, gtin_check_digit
 from qrplex.errors import InvalidContentError, InvalidOptionError
 
 __all__ = [
@@ -66,7 +67,7 @@ _MODES: Final[tuple[Mode, ...]] = ("numeric", "alphanumeric", "byte")
 _MATRIX_OPTIONS: Final[tuple[str, ...]] = ("error",)
 _LINEAR_OPTIONS: Final[tuple[str, ...]] = ("height",)
 _ASCII_DIGITS: Final[frozenset[str]] = frozenset("0123456789")
-_CODE39_CHARS: Final[frozenset[str]] = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-. $/+%")
+_CODE39_CHARS: Final[frozenset[str]] = frozenset(CODE39_CHARS)
 _GTIN_MODULES: Final[dict[str, int]] = {"ean13": 95, "isbn13": 95, "ean8": 67, "upca": 95}
 # Digits without / with the check digit.
 _GTIN_LENGTHS: Final[dict[str, int]] = {"ean13": 13, "isbn13": 13, "ean8": 8, "upca": 12}
@@ -91,7 +92,8 @@ def validate_request(
         options: ``error`` (QR Code, Micro QR Code) or ``height`` (linear barcodes).
 
     Returns:
-        The normalized request (check digits added, error level set, ...).
+        The normalized request (check digits added, error level set, ...); for QR Code
+        and Micro QR Code, with the symbol planned (:attr:`CodeRequest.qr`).
 
     Raises:
         InvalidOptionError: unknown symbology, format or option; bad option value or width.
@@ -102,7 +104,8 @@ def validate_request(
     _check_width_value(width)
     normalized_options = _check_options(spec, options)
     text = _check_content(content, spec, normalized_options)
-    request = CodeRequest(text, spec.name, format, None, normalized_options)
+    unplanned = CodeRequest(text, spec.name, format, None, normalized_options)
+    request = replace(unplanned, qr=_qr_symbol(unplanned))  # planned once, carried along
     minimum = minimum_width(request)
     if minimum is not None and minimum > MAX_WIDTH:
         raise InvalidContentError(
@@ -112,15 +115,15 @@ def validate_request(
         )
     if width is not None:
         _check_minimum_width(width, request)
-    return CodeRequest(text, spec.name, format, width, normalized_options)
+    return replace(request, width=width)
 
 
 def symbol_modules(request: CodeRequest) -> int | None:
     """Width of the symbol itself in modules, without quiet zones; None if not computable.
 
     For QR Code and Micro QR Code that is the side of the smallest version holding the
-    content at ``options["error"]`` (default ``"M"``); for Code 128 the greedy count described
-    in the module docstring. The request is expected to be validated.
+    content at ``options["error"]`` (default ``"M"``); for Code 128 the greedy count of
+    :func:`qrplex.spec.code128_modules`. The request is expected to be validated.
     """
     name = request.symbology
     content = request.content
@@ -132,9 +135,10 @@ def symbol_modules(request: CodeRequest) -> int | None:
     if not content:
         return None
     if name == "code128":
-        if any(ord(char) > 255 for char in content):
+        try:
+            return code128_modules(content)
+        except ValueError:  # a character above U+00FF
             return None
-        return 11 * _code128_symbol_count(content) + 13
     if name == "code39":
         return 16 * (len(content) + 2) - 1
     if name == "itf":
@@ -348,12 +352,6 @@ def _gtin_content(content: str, spec: Symbology, options: Mapping[str, Any]) -> 
     return content
 
 
-def gtin_check_digit(digits: str) -> str:
-    """The GS1 check digit of ``digits`` (EAN-13, EAN-8, UPC-A without their check digit)."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
-    return str(-total % 10)
-
-
 def _code128_content(content: str, spec: Symbology, options: Mapping[str, Any]) -> str:
     for index, char in enumerate(content):
         if ord(char) > 255:
@@ -412,9 +410,11 @@ _CONTENT_CHECKS: Final[dict[str, Callable[[str, Symbology, Mapping[str, Any]], s
 # --- module counts ------------------------------------------------------------------------
 
 
-def _qr_symbol(request: CodeRequest) -> QrSymbol | None:
+def _qr_symbol(request: CodeRequest) -> QrPlan | None:
     if request.symbology not in ("qr", "microqr"):
         return None
+    if request.qr is not None:
+        return request.qr
     level = request.options.get("error", DEFAULT_ERROR_LEVEL)
     if not isinstance(level, str):
         return None
@@ -422,55 +422,3 @@ def _qr_symbol(request: CodeRequest) -> QrSymbol | None:
     if level.upper() not in (MICRO_QR_LEVELS if micro else QR_LEVELS):
         return None
     return plan_qr(request.content, level.upper(), micro=micro)
-
-
-def _code128_symbol_count(content: str) -> int:
-    """Symbol characters (start, data, code set changes, FNC4, check) of a greedy encodation.
-
-    Mirrors python-barcode: start in code set C; leave C at a non-digit (for B, or A if the
-    character is a control character), emitting a pending odd digit in the new set; from A or
-    B switch to C when 4 or more digits follow; switch between A and B when a character needs
-    it. A first switch merges into the start character. Characters 128-255 are FNC4 plus the
-    character 128 lower.
-    """
-    symbols: list[str] = ["start"]
-    code_set = "C"
-    pending_digit = False
-    for index, char in enumerate(content):
-        digit = char in _ASCII_DIGITS
-        base = ord(char) % 128
-        in_a, in_b = base < 96, base >= 32
-        if code_set == "C" and not digit:
-            code_set = "B" if in_b else "A"
-            symbols.append("switch")
-            if pending_digit:
-                symbols.append("data")
-                pending_digit = False
-        elif code_set != "C" and _leading_digits(content, index) >= 4:
-            code_set = "C"
-            symbols.append("switch")
-        elif (code_set == "B" and not in_b) or (code_set == "A" and not in_a):
-            code_set = "A" if code_set == "B" else "B"
-            symbols.append("switch")
-        if code_set == "C":
-            if pending_digit:
-                symbols.append("data")
-            pending_digit = not pending_digit
-            continue
-        if ord(char) > 127:
-            symbols.append("fnc4")
-        symbols.append("data")
-    if pending_digit:
-        symbols += ["switch", "data"]
-    if len(symbols) > 1 and symbols[1] == "switch":
-        del symbols[1]
-    return len(symbols) + 1  # + check character
-
-
-def _leading_digits(content: str, start: int) -> int:
-    count = 0
-    for char in content[start : start + 4]:
-        if char not in _ASCII_DIGITS:
-            break
-        count += 1
-    return count
