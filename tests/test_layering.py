@@ -38,10 +38,13 @@ def private_uses(source: str, filename: str) -> Iterator[tuple[int, str]]:
         elif isinstance(node, ast.Attribute) and node.attr.startswith("_"):
             if isinstance(node.value, ast.Name) and node.value.id == "qrplex":
                 yield node.lineno, f"qrplex.{node.attr}"
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            # import_module("qrplex._x") / importlib.import_module and friends
-            if _private(node.value) and " " not in node.value and node.value.count(".") >= 1:
-                yield node.lineno, f"{node.value!r} (a module name)"
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and " " not in node.value
+            and _private(node.value)
+        ):  # import_module("qrplex._x") and friends
+            yield node.lineno, f"{node.value!r} (a module name)"
 
 
 def test_plugin_sources_are_found() -> None:

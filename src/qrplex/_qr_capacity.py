@@ -198,6 +198,12 @@ class QrPlan:
         return self.segment.eci_designator
 
     @property
+    def encoding(self) -> str:
+        """The byte encoding of a byte-mode segment: ``"latin-1"`` (ASCII included) or
+        ``"utf-8"``."""
+        return self.segment.charset
+
+    @property
     def segno_mode(self) -> str:
         """The ``mode=`` to pass to segno so that it encodes as the policy says."""
         return self.segment.mode
