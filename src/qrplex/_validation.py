@@ -62,6 +62,7 @@ MAX_HEIGHT: Final[int] = 10_000
 """The largest ``height`` option accepted for linear barcodes, in pixels."""
 
 DEFAULT_ERROR_LEVEL: Final[str] = "M"
+"""The error correction level of a QR Code or Micro QR Code request that sets none."""
 
 _MODES: Final[tuple[Mode, ...]] = ("numeric", "alphanumeric", "byte")
 _MATRIX_OPTIONS: Final[tuple[str, ...]] = ("error",)
