@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from ._inspection import ImageDefectError, inspect_image
 from ._model import CodeRequest, Rendering
-from ._symbologies import MEDIA_TYPES, SYMBOLOGIES
-from ._validation import MAX_HEIGHT, MAX_WIDTH
+from ._symbologies import MEDIA_TYPES
+from ._validation import MAX_HEIGHT, MAX_WIDTH, registered_symbologies
 from .errors import BadResponseError
 
 __all__ = ["check_rendering"]
@@ -56,7 +56,7 @@ def _size_mismatch(width: int, height: int, request: CodeRequest) -> str | None:
         return f"{width} px wide for a request of {request.width} px"
     if width > MAX_WIDTH:
         return f"{width} px wide, over the largest width of {MAX_WIDTH} px"
-    spec = SYMBOLOGIES.get(request.symbology)
+    spec = registered_symbologies().get(request.symbology)
     if spec is not None and spec.dimension == 2:
         if height != width:
             return f"of {width}x{height} px for a {spec.title}, which is square"

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from qrplex._code128 import code128_modules
 from qrplex._model import CodeRequest
@@ -39,15 +39,27 @@ from qrplex._qr_capacity import (
     plan_qr,
     segment_for,
 )
-from qrplex._symbologies import CODE39_CHARS, SYMBOLOGIES, Symbology, gtin_check_digit
-from qrplex.errors import InvalidContentError, InvalidOptionError
+from qrplex._symbologies import (
+    CODE39_CHARS,
+    SYMBOLOGIES,
+    ContentRule,
+    ModuleCount,
+    Symbology,
+    gtin_check_digit,
+)
+from qrplex.errors import InvalidContentError, InvalidOptionError, PluginError
+
+if TYPE_CHECKING:
+    from qrplex._registry import Registry
 
 __all__ = [
+    "CORE_SYMBOLOGIES",
     "MAX_HEIGHT",
     "MAX_WIDTH",
     "REQUEST_FORMATS",
     "gtin_check_digit",
     "minimum_width",
+    "registered_symbologies",
     "symbol_modules",
     "validate_request",
 ]
@@ -81,16 +93,19 @@ def validate_request(
     format: str,
     width: int | None,
     options: Mapping[str, Any],
+    registry: Registry | None = None,
 ) -> CodeRequest:
     """Check a request and return it normalized, or raise before any backend is involved.
 
     Args:
         content: the text to encode.
-        symbology: a name from :data:`~qrplex._symbologies.SYMBOLOGIES`.
+        symbology: a registered symbology's name (:func:`registered_symbologies`).
         format: ``"png"`` or ``"svg"``.
         width: exact pixel width, or None for the backend's default; at least
             :func:`minimum_width` and at most :data:`MAX_WIDTH`.
-        options: ``error`` (QR Code, Micro QR Code) or ``height`` (linear barcodes).
+        options: ``error`` (QR Code, Micro QR Code) or ``height`` (linear barcodes), or
+            those a plugin's symbology allows.
+        registry: where symbologies are registered (default: the installed plugins').
 
     Returns:
         The normalized request (check digits added, error level set, ...); for QR Code
@@ -99,15 +114,16 @@ def validate_request(
     Raises:
         InvalidOptionError: unknown symbology, format or option; bad option value or width.
         InvalidContentError: content the symbology cannot carry.
+        PluginError: two plugins register the symbology differently.
     """
-    spec = _check_symbology(symbology)
+    spec = _check_symbology(symbology, registry)
     _check_format(format)
     _check_width_value(width)
     normalized_options = _check_options(spec, options)
     text = _check_content(content, spec, normalized_options)
     unplanned = CodeRequest(text, spec.name, format, None, normalized_options)
     request = replace(unplanned, qr=_qr_symbol(unplanned))  # planned once, carried along
-    minimum = minimum_width(request)
+    minimum = _minimum_width(request, spec)
     if minimum is not None and minimum > MAX_WIDTH:
         raise InvalidContentError(
             f"content is too long for a {spec.title}: it needs an image at least {minimum} px "
@@ -115,8 +131,18 @@ def validate_request(
             "that); shorten it, or use a QR Code"
         )
     if width is not None:
-        _check_minimum_width(width, request)
+        _check_minimum_width(width, request, spec)
     return replace(request, width=width)
+
+
+def registered_symbologies(registry: Registry | None = None) -> dict[str, Symbology]:
+    """The symbologies in effect, by name: the core's nine, then those plugins register
+    (a name two plugins register differently is left out: see :func:`validate_request`)."""
+    if registry is None:
+        from qrplex._registry import default_registry
+
+        registry = default_registry()
+    return registry.symbologies()
 
 
 def symbol_modules(request: CodeRequest) -> int | None:
@@ -126,25 +152,16 @@ def symbol_modules(request: CodeRequest) -> int | None:
     content at ``options["error"]`` (default ``"M"``); for Code 128 the greedy count of
     :func:`qrplex.spec.code128_modules`. The request is expected to be validated.
     """
-    name = request.symbology
-    content = request.content
-    if name in ("qr", "microqr"):
+    return _symbol_modules(request, registered_symbologies().get(request.symbology))
+
+
+def _symbol_modules(request: CodeRequest, spec: Symbology | None) -> int | None:
+    if request.symbology in ("qr", "microqr"):
         symbol = _qr_symbol(request)
         return None if symbol is None else symbol.modules
-    if name in _GTIN_MODULES:
-        return _GTIN_MODULES[name]
-    if not content:
+    if spec is None or spec.modules is None or not request.content:
         return None
-    if name == "code128":
-        try:
-            return code128_modules(content)
-        except ValueError:  # a character above U+00FF
-            return None
-    if name == "code39":
-        return 16 * (len(content) + 2) - 1
-    if name == "itf":
-        return 9 + 9 * len(content)
-    return None
+    return spec.modules(request.content, request.options)
 
 
 def minimum_width(request: CodeRequest) -> int | None:
@@ -152,8 +169,11 @@ def minimum_width(request: CodeRequest) -> int | None:
 
     None when the symbol's size cannot be computed (unknown symbology, invalid content).
     """
-    modules = symbol_modules(request)
-    spec = SYMBOLOGIES.get(request.symbology)
+    return _minimum_width(request, registered_symbologies().get(request.symbology))
+
+
+def _minimum_width(request: CodeRequest, spec: Symbology | None) -> int | None:
+    modules = _symbol_modules(request, spec)
     if modules is None or spec is None:
         return None
     if spec.dimension == 2:
@@ -164,20 +184,28 @@ def minimum_width(request: CodeRequest) -> int | None:
 # --- symbology, format, width, options --------------------------------------------------
 
 
-def check_defaults(symbology: object = None, format: object = None) -> None:
+def check_defaults(
+    symbology: object = None, format: object = None, registry: Registry | None = None
+) -> None:
     """Check batch-wide defaults once, with the same messages as :func:`validate_request`."""
     if symbology is not None:
-        _check_symbology(symbology)
+        _check_symbology(symbology, registry)
     if format is not None:
         _check_format(format)
 
 
-def _check_symbology(symbology: object) -> Symbology:
-    if isinstance(symbology, str) and symbology in SYMBOLOGIES:
-        return SYMBOLOGIES[symbology]
-    raise InvalidOptionError(
-        f"unknown symbology {symbology!r}: use one of {', '.join(SYMBOLOGIES)}"
-    )
+def _check_symbology(symbology: object, registry: Registry | None) -> Symbology:
+    if registry is None:
+        from qrplex._registry import default_registry
+
+        registry = default_registry()
+    table = registry.symbologies()
+    if isinstance(symbology, str) and symbology in table:
+        return table[symbology]
+    conflict = registry.symbology_conflict(symbology) if isinstance(symbology, str) else None
+    if conflict is not None:
+        raise PluginError(conflict)
+    raise InvalidOptionError(f"unknown symbology {symbology!r}: use one of {', '.join(table)}")
 
 
 def _check_format(format: object) -> None:
@@ -210,12 +238,11 @@ def _check_width_value(width: object) -> None:
         _check_pixels("width", width, MAX_WIDTH)
 
 
-def _check_minimum_width(width: int, request: CodeRequest) -> None:
-    minimum = minimum_width(request)
+def _check_minimum_width(width: int, request: CodeRequest, spec: Symbology) -> None:
+    minimum = _minimum_width(request, spec)
     if minimum is None or width >= minimum:
         return
-    spec = SYMBOLOGIES[request.symbology]
-    modules = symbol_modules(request)
+    modules = _symbol_modules(request, spec)
     if spec.quiet_left == spec.quiet_right:
         quiet = f"{spec.quiet_left}-module quiet zones"
     else:
@@ -233,17 +260,17 @@ def _check_options(spec: Symbology, options: object) -> dict[str, Any]:
         raise InvalidOptionError(
             f"options must be a mapping of option names to values, not {type(options).__name__}"
         )
-    allowed = _MATRIX_OPTIONS if spec.dimension == 2 else _LINEAR_OPTIONS
+    allowed = spec.allowed_options
     for name in options:
         if name not in allowed:
             raise InvalidOptionError(
                 f"unknown option {name!r} for {spec.title}; allowed options: "
-                f"{', '.join(map(repr, allowed))}"
+                f"{', '.join(map(repr, allowed)) or 'none'}"
             )
     normalized = dict(options)
-    if spec.dimension == 2:
+    if spec is CORE_SYMBOLOGIES.get(spec.name) and spec.dimension == 2:  # QR Code, Micro QR
         normalized["error"] = _check_error_level(spec, options.get("error", DEFAULT_ERROR_LEVEL))
-    elif "height" in normalized:
+    if "height" in normalized:
         _check_pixels("height", normalized["height"], MAX_HEIGHT)
     return normalized
 
@@ -271,7 +298,9 @@ def _check_content(content: object, spec: Symbology, options: Mapping[str, Any])
         raise InvalidContentError(
             f"content is empty: pass at least one character to encode as {spec.title}"
         )
-    return _CONTENT_CHECKS[spec.name](content, spec, options)
+    if spec.content is None:
+        return content
+    return spec.content(content, options)
 
 
 def _qr_content(content: str, spec: Symbology, options: Mapping[str, Any]) -> str:
@@ -395,17 +424,55 @@ def _itf_content(content: str, spec: Symbology, options: Mapping[str, Any]) -> s
     return content
 
 
-_CONTENT_CHECKS: Final[dict[str, Callable[[str, Symbology, Mapping[str, Any]], str]]] = {
-    "qr": _qr_content,
-    "microqr": _qr_content,
-    "ean13": _gtin_content,
-    "isbn13": _gtin_content,
-    "ean8": _gtin_content,
-    "upca": _gtin_content,
-    "code128": _code128_content,
-    "code39": _code39_content,
-    "itf": _itf_content,
+_CoreCheck = Callable[[str, Symbology, Mapping[str, Any]], str]
+
+
+def _rule(check: _CoreCheck, name: str) -> ContentRule:
+    facts = SYMBOLOGIES[name]
+    return lambda content, options: check(content, facts, options)
+
+
+def _code128_modules(content: str, options: Mapping[str, Any]) -> int | None:
+    try:
+        return code128_modules(content)
+    except ValueError:  # a character above U+00FF
+        return None
+
+
+def _qr_modules(micro: bool) -> ModuleCount:
+    def modules(content: str, options: Mapping[str, Any]) -> int | None:
+        level = options.get("error", DEFAULT_ERROR_LEVEL)
+        plan = plan_qr(content, str(level).upper(), micro=micro)
+        return None if plan is None else plan.modules
+
+    return modules
+
+
+def _core_symbology(name: str, check: _CoreCheck, modules: ModuleCount) -> Symbology:
+    facts = SYMBOLOGIES[name]
+    options = _MATRIX_OPTIONS if facts.dimension == 2 else _LINEAR_OPTIONS
+    return replace(facts, options=options, content=_rule(check, name), modules=modules)
+
+
+def _fixed(count: int) -> ModuleCount:
+    return lambda content, options: count
+
+
+_CORE_RULES: Final[dict[str, tuple[_CoreCheck, ModuleCount]]] = {
+    "qr": (_qr_content, _qr_modules(micro=False)),
+    "microqr": (_qr_content, _qr_modules(micro=True)),
+    **{name: (_gtin_content, _fixed(count)) for name, count in _GTIN_MODULES.items()},
+    "code128": (_code128_content, _code128_modules),
+    "code39": (_code39_content, lambda content, options: 16 * (len(content) + 2) - 1),
+    "itf": (_itf_content, lambda content, options: 9 + 9 * len(content)),
 }
+
+CORE_SYMBOLOGIES: Final[dict[str, Symbology]] = {
+    name: _core_symbology(name, *_CORE_RULES[name]) for name in SYMBOLOGIES
+}
+"""The core's nine symbologies with their content rules and module counts, in the order of
+:data:`~qrplex._symbologies.SYMBOLOGIES`; the core registers them through the same hook as
+plugins (:mod:`qrplex._core_plugin`)."""
 
 
 # --- module counts ------------------------------------------------------------------------

@@ -3,8 +3,10 @@
 This module is the one public source of them; a backend imports what it needs from here (never
 from a ``qrplex._*`` module) so that it draws exactly what the core checked:
 
-* **Symbologies and formats**: :data:`SYMBOLOGIES` (name, title, dimension, quiet zones),
-  :func:`symbology_spec`, :data:`MEDIA_TYPES`, :data:`FORMATS`, :data:`REQUEST_FORMATS`.
+* **Symbologies and formats**: :data:`SYMBOLOGIES` (the core's nine: name, title, dimension,
+  quiet zones), :func:`symbology_spec`, :func:`symbologies` (the core's and those plugins
+  register through the ``qrplex_register_symbologies`` hook, with their content rules and
+  module counts), :data:`MEDIA_TYPES`, :data:`FORMATS`, :data:`REQUEST_FORMATS`.
 * **Sizes**: :data:`MAX_WIDTH`, :data:`MAX_HEIGHT`; :func:`symbol_modules` and
   :func:`minimum_width` for a request.
 * **The QR charset policy**, as functions: :func:`segment_for` (mode, ECI, charset of a
@@ -67,7 +69,9 @@ from ._symbologies import (
     FORMATS,
     MEDIA_TYPES,
     SYMBOLOGIES,
+    ContentRule,
     Dimension,
+    ModuleCount,
     Symbology,
     gtin_check_digit,
     symbology_spec,
@@ -78,6 +82,7 @@ from ._validation import (
     MAX_WIDTH,
     REQUEST_FORMATS,
     minimum_width,
+    registered_symbologies,
     symbol_modules,
 )
 
@@ -93,11 +98,13 @@ __all__ = [
     "QR_LEVELS",
     "REQUEST_FORMATS",
     "SYMBOLOGIES",
+    "ContentRule",
     "Dimension",
     "ImageDefectError",
     "ImageFacts",
     "Level",
     "Mode",
+    "ModuleCount",
     "QrPlan",
     "Segment",
     "Symbology",
@@ -118,5 +125,14 @@ __all__ = [
     "sniff_media_type",
     "svg_size",
     "symbol_modules",
+    "symbologies",
     "symbology_spec",
 ]
+
+
+def symbologies() -> dict[str, Symbology]:
+    """The symbologies in effect, by name: the core's nine (with their content rules and
+    module counts), then those installed plugins register, in order. Loads the plugins on
+    first use. A name two plugins register differently is left out (a request for it raises
+    :class:`qrplex.PluginError` naming both)."""
+    return registered_symbologies()
