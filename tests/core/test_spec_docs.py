@@ -89,3 +89,24 @@ def test_the_guides_backend_draws_what_the_core_planned(
         assert decode(rendering.data) == content
     hand_made = qrplex.CodeRequest(content, "qr", format, 300, {"error": "Q"})
     assert backend.render(hand_made).data == rendering.data  # planned with qrplex.spec
+
+
+def test_the_guides_symbology_plugin_registers_and_validates() -> None:
+    from qrplex._registry import Registry
+
+    guide = (DOCS / "plugins.md").read_text("utf-8")
+    section = guide[guide.index("## Adding a symbology") :]
+    block = _BLOCK.search(section)
+    assert block is not None
+    plugin = ModuleType("guide_dots")
+    exec(compile(block.group(2), "plugins.md example", "exec"), plugin.__dict__)
+    registry = Registry(entry_points=False, plugins=[("dots", plugin)])
+    assert list(registry.symbologies())[-1] == "dots"
+    request = validate_request(
+        "101", symbology="dots", format="png", width=None, options={}, registry=registry
+    )
+    assert request.content == "0000000000000101"
+    with pytest.raises(qrplex.InvalidContentError, match="up to 64 bits"):
+        validate_request(
+            "2", symbology="dots", format="png", width=None, options={}, registry=registry
+        )

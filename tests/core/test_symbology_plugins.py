@@ -230,3 +230,15 @@ def test_a_malformed_spec_makes_the_plugin_broken(
     (broken,) = [info for info in registry.infos() if info.name == "bad"]
     assert problem in (broken.error or "")
     assert list(registry.symbologies()) == list(spec.SYMBOLOGIES)
+
+
+def test_a_clients_own_registry_supplies_its_symbologies() -> None:
+    """``Client(registry=...)`` (tests, embedding) validates with that registry's symbologies."""
+    import types
+
+    plugin = types.ModuleType("inline_dots")
+    exec(compile(DOTS_PLUGIN, "inline_dots", "exec"), plugin.__dict__)
+    registry = Registry(entry_points=False, plugins=[("dots", plugin)])
+    with qrplex.Client(backend="dots", fallback=[], registry=registry) as client:
+        assert client.generate("11", symbology="dots").content == "0000000000000011"
+    assert "dots" not in qrplex.symbologies()  # the installed plugins are untouched
