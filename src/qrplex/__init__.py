@@ -103,7 +103,7 @@ _LAZY = {
 }
 
 
-_SUBMODULES = frozenset({"cli", "errors", "testing"})
+_SUBMODULES = frozenset({"cli", "errors", "spec", "testing"})
 
 
 def __getattr__(name: str) -> Any:

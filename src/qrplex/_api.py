@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._symbologies import SYMBOLOGIES
-
 if TYPE_CHECKING:
     from ._model import CodeImage
     from ._registry_info import BackendInfo
@@ -80,5 +78,8 @@ def backends() -> list[BackendInfo]:
 
 
 def symbologies() -> list[str]:
-    """The names of the symbologies qrplex knows (backends support subsets of them)."""
-    return list(SYMBOLOGIES)
+    """The names of the symbologies qrplex knows: the core's nine, then those installed
+    plugins add (backends support subsets of them)."""
+    from ._validation import registered_symbologies
+
+    return list(registered_symbologies())

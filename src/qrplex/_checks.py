@@ -1,7 +1,7 @@
 """Checks the core makes on what a backend returns before it reaches the user.
 
 Every backend's output goes through :func:`check_rendering`, whatever the backend says about
-it: the bytes must be a whole image of the requested format (see :mod:`._inspection`), its
+it: the bytes must be a whole image of the requested format (:func:`qrplex.spec.inspect_image`), its
 own header must give the size the backend reported, and that size must be one the request
 can have (the requested width; square for a matrix code; the requested height for a linear
 barcode; no side over the largest width or height qrplex accepts).
@@ -9,13 +9,13 @@ barcode; no side over the largest width or height qrplex accepts).
 
 from __future__ import annotations
 
-from ._inspection import ImageDefectError, inspect_image, png_size, sniff_media_type
+from ._inspection import ImageDefectError, inspect_image
 from ._model import CodeRequest, Rendering
-from ._symbologies import MEDIA_TYPES, SYMBOLOGIES
-from ._validation import MAX_HEIGHT, MAX_WIDTH
+from ._symbologies import MEDIA_TYPES
+from ._validation import MAX_HEIGHT, MAX_WIDTH, registered_symbologies
 from .errors import BadResponseError
 
-__all__ = ["check_rendering", "png_size", "sniff_media_type"]
+__all__ = ["check_rendering"]
 
 _MAX_SIDE = max(MAX_WIDTH, MAX_HEIGHT)
 
@@ -56,7 +56,7 @@ def _size_mismatch(width: int, height: int, request: CodeRequest) -> str | None:
         return f"{width} px wide for a request of {request.width} px"
     if width > MAX_WIDTH:
         return f"{width} px wide, over the largest width of {MAX_WIDTH} px"
-    spec = SYMBOLOGIES.get(request.symbology)
+    spec = registered_symbologies().get(request.symbology)
     if spec is not None and spec.dimension == 2:
         if height != width:
             return f"of {width}x{height} px for a {spec.title}, which is square"

@@ -230,7 +230,12 @@ class Client:
         """
         _check_call(backend, verify)
         request = validate_request(
-            content, symbology=symbology, format=format, width=width, options=options
+            content,
+            symbology=symbology,
+            format=format,
+            width=width,
+            options=options,
+            registry=self.registry,  # its symbologies, as its backends
         )
         if verify:
             check_verifiable(request)
@@ -255,7 +260,12 @@ class Client:
         """Async :meth:`generate`, with the same arguments, result and errors."""
         _check_call(backend, verify)
         request = validate_request(
-            content, symbology=symbology, format=format, width=width, options=options
+            content,
+            symbology=symbology,
+            format=format,
+            width=width,
+            options=options,
+            registry=self.registry,  # its symbologies, as its backends
         )
         if verify:
             check_verifiable(request)

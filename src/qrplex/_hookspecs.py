@@ -10,6 +10,7 @@ import pluggy
 if TYPE_CHECKING:
     from ._backend import Backend
     from ._commands import Command
+    from ._symbologies import Symbology
 
 __all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
 
@@ -24,6 +25,15 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 @hookspec
 def qrplex_register_backends(register: Callable[[type[Backend]], None]) -> None:
     """Register backend classes: call ``register(MyBackend)`` once per backend."""
+
+
+@hookspec
+def qrplex_register_symbologies(register: Callable[[Symbology], None]) -> None:
+    """Register symbologies: call ``register(qrplex.spec.Symbology(...))`` once per symbology.
+
+    The core registers its nine through this hook too. A name registered twice with different
+    specs (by two plugins, or by a plugin and the core) is an error naming both.
+    """
 
 
 @hookspec

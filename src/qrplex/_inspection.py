@@ -29,6 +29,7 @@ __all__ = [
     "inspect_image",
     "jpeg_size",
     "png_size",
+    "read_header",
     "sniff_media_type",
     "svg_size",
 ]
@@ -69,7 +70,13 @@ class ImageDefectError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class ImageFacts:
-    """What an image is, according to its own bytes."""
+    """What an image is, according to its own bytes.
+
+    Attributes:
+        media_type: ``"image/png"``, ``"image/jpeg"`` or ``"image/svg+xml"``.
+        width: width in pixels (for SVG, its root's ``width``).
+        height: height in pixels.
+    """
 
     media_type: str
     width: int
@@ -98,16 +105,34 @@ def inspect_image(data: bytes, *, max_side: int) -> ImageFacts:
     if media_type == "image/png":
         width, height = _png_checked(data, max_side)
     elif media_type == "image/jpeg":
-        size = jpeg_size(data)
-        if size is None:
-            raise ImageDefectError("not a whole JPEG image")
-        width, height = size
+        width, height = _jpeg_checked(data)
     elif media_type == "image/svg+xml":
         width, height = _svg_checked(data)
     else:
         raise ImageDefectError("not a PNG, JPEG or SVG image")
     if not (0 < width <= max_side and 0 < height <= max_side):
         raise ImageDefectError(f"its size {width}x{height} px is outside 1 to {max_side} px a side")
+    return ImageFacts(media_type, width, height)
+
+
+def read_header(data: bytes) -> ImageFacts:
+    """Media type and size of ``data`` read from its own header, without inflating any pixel
+    data: a PNG's chunks and CRCs up to ``IEND``, a JPEG's segments up to its frame header
+    (and its final ``EOI``), an SVG's root element. A side may be 0 here: check it.
+
+    Raises:
+        ImageDefectError: not a PNG, JPEG or SVG image, or its structure is broken (the
+            message says where).
+    """
+    media_type = sniff_media_type(data)
+    if media_type == "image/png":
+        (width, height, *_), _ = _png_chunks(data)
+    elif media_type == "image/jpeg":
+        width, height = _jpeg_checked(data)
+    elif media_type == "image/svg+xml":
+        width, height = _svg_checked(data)
+    else:
+        raise ImageDefectError("not a PNG, JPEG or SVG image")
     return ImageFacts(media_type, width, height)
 
 
@@ -246,33 +271,49 @@ def _check_filters(
 # -- JPEG ------------------------------------------------------------------------------------
 
 _SOF_MARKERS: Final = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+_STANDALONE: Final = frozenset(range(0xD0, 0xD8)) | {0x01}  # RSTn and TEM have no length
 
 
 def jpeg_size(data: bytes) -> tuple[int, int] | None:
     """Width and height from a JPEG's start-of-frame segment, when the data starts like a JPEG
     and ends with ``EOI``; else ``None``."""
-    if not data.startswith(_JPEG_MAGIC) or not data.endswith(b"\xff\xd9"):
+    try:
+        width, height = _jpeg_checked(data)
+    except ImageDefectError:
         return None
+    return (width, height) if width and height else None
+
+
+def _jpeg_checked(data: bytes) -> tuple[int, int]:
+    """Width and height from the start-of-frame segment (either may be 0); the segments are
+    walked from the start, and the data must end with ``EOI``."""
+    if not data.startswith(_JPEG_MAGIC):
+        raise ImageDefectError("no JPEG signature")
+    if not data.endswith(b"\xff\xd9"):
+        raise ImageDefectError("JPEG is truncated (no end-of-image marker)")
     position = 2
     while position + 4 <= len(data):
         if data[position] != 0xFF:
-            return None
+            raise ImageDefectError("JPEG has a malformed segment")
         marker = data[position + 1]
         if marker == 0xFF:  # fill byte
             position += 1
             continue
+        if marker in _STANDALONE:
+            position += 2
+            continue
         (length,) = struct.unpack_from(">H", data, position + 2)
         if length < 2:
-            return None
+            raise ImageDefectError("JPEG has a malformed segment")
         if marker in _SOF_MARKERS:
-            if position + 9 > len(data):
-                return None
+            if length < 7 or position + 9 > len(data):
+                raise ImageDefectError("JPEG has a truncated frame header")
             height, width = struct.unpack_from(">HH", data, position + 5)
-            return (width, height) if width and height else None
-        if marker == 0xDA:  # start of scan before any frame header
-            return None
+            return width, height
+        if marker in (0xDA, 0xD9):  # start of scan or end of image before any frame header
+            break
         position += 2 + length
-    return None
+    raise ImageDefectError("JPEG has no frame header")
 
 
 # -- SVG -------------------------------------------------------------------------------------

@@ -7,7 +7,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._qr_capacity import QrPlan
 
 __all__ = ["Attempt", "CodeImage", "CodeRequest", "Rendering"]
 
@@ -30,6 +33,13 @@ class CodeRequest:
         format: ``"png"`` or ``"svg"``.
         width: exact pixel width wanted, or ``None`` for the backend's default scale.
         options: symbology options (``error`` level for QR, ``height`` for barcodes, ...).
+        qr: for a QR Code or Micro QR Code, the symbol the core checked the width with: its
+            version and how the content is encoded (mode, ECI), under the charset policy of
+            :mod:`qrplex.spec`. A backend draws exactly this symbol instead of planning its
+            own. ``None`` for linear barcodes, and in a request not made by the core's
+            validation (a backend then calls :func:`qrplex.spec.plan_qr` itself). It is
+            derived from the other fields, so it takes no part in equality or in the cache
+            key.
     """
 
     content: str
@@ -37,6 +47,7 @@ class CodeRequest:
     format: str = "png"
     width: int | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
+    qr: QrPlan | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "options", _frozen(self.options))

@@ -17,7 +17,7 @@ its symbol may not be the size the core promised):
   encodable as UTF-8 (lone surrogates) is rejected by the core.
 * Kanji mode is never used. (segno picks Kanji mode by itself for Latin-1 text whose bytes
   happen to form Shift JIS pairs, e.g. ``"à@"``, which then decodes as a kanji: a backend
-  using segno must pass ``mode=`` explicitly, see :attr:`QrSymbol.segno_mode`.)
+  using segno must pass ``mode=`` explicitly, see :attr:`QrPlan.segno_mode`.)
 * Micro QR Code has no ECI, so it carries numeric, alphanumeric or ASCII byte content only.
 
 The version chosen is the smallest whose data capacity (ISO/IEC 18004:2015 Table 7, data
@@ -35,8 +35,9 @@ __all__ = [
     "ALPHANUMERIC_CHARS",
     "MICRO_QR_LEVELS",
     "QR_LEVELS",
+    "Level",
     "Mode",
-    "QrSymbol",
+    "QrPlan",
     "Segment",
     "capacity_bits",
     "data_bits",
@@ -48,6 +49,7 @@ __all__ = [
 
 Mode = Literal["numeric", "alphanumeric", "byte"]
 Level = str
+"""An error correction level: ``"L"``, ``"M"``, ``"Q"`` or ``"H"`` (Micro QR: no ``"H"``)."""
 
 QR_LEVELS: Final[tuple[str, ...]] = ("L", "M", "Q", "H")
 MICRO_QR_LEVELS: Final[tuple[str, ...]] = ("L", "M", "Q")
@@ -159,8 +161,11 @@ class Segment:
 
 
 @dataclass(frozen=True, slots=True)
-class QrSymbol:
-    """The symbol a content needs: version, and how its data is encoded.
+class QrPlan:
+    """The symbol a content needs under the charset policy: its version, and how its data
+    is encoded (mode, ECI, byte charset). The core computes it when it validates a QR or
+    Micro QR request (:attr:`qrplex.CodeRequest.qr`) and checks the width with it; a backend
+    draws exactly this symbol.
 
     Attributes:
         micro: Micro QR Code (versions M1..M4) rather than QR Code (1..40).
@@ -181,6 +186,22 @@ class QrSymbol:
     def modules(self) -> int:
         """Width (and height) of the symbol in modules, without quiet zones."""
         return 9 + 2 * self.version if self.micro else 17 + 4 * self.version
+
+    @property
+    def mode(self) -> Mode:
+        """The segment's mode: ``"numeric"``, ``"alphanumeric"`` or ``"byte"``."""
+        return self.segment.mode
+
+    @property
+    def eci(self) -> int | None:
+        """The ECI designator written before the data (3 = Latin-1, 26 = UTF-8), or ``None``."""
+        return self.segment.eci_designator
+
+    @property
+    def encoding(self) -> str:
+        """The byte encoding of a byte-mode segment: ``"latin-1"`` (ASCII included) or
+        ``"utf-8"``."""
+        return self.segment.charset
 
     @property
     def segno_mode(self) -> str:
@@ -241,17 +262,17 @@ def capacity_bits(version: int, level: Level, *, micro: bool = False) -> int | N
     return 8 * _QR_DATA_CODEWORDS[version - 1][QR_LEVELS.index(level)]
 
 
-def fit(segment: Segment, level: Level, *, micro: bool = False) -> QrSymbol | None:
+def fit(segment: Segment, level: Level, *, micro: bool = False) -> QrPlan | None:
     """The smallest symbol holding ``segment`` at error correction ``level``; None if none."""
     for version in range(1, (4 if micro else 40) + 1):
         capacity = capacity_bits(version, level, micro=micro)
         needed = data_bits(segment, version, micro=micro)
         if capacity is not None and needed is not None and needed <= capacity:
-            return QrSymbol(micro, version, segment)
+            return QrPlan(micro, version, segment)
     return None
 
 
-def plan_qr(content: str, level: Level, *, micro: bool = False) -> QrSymbol | None:
+def plan_qr(content: str, level: Level, *, micro: bool = False) -> QrPlan | None:
     """The symbol ``content`` needs at ``level``, under the charset policy.
 
     Returns None when no symbol can hold it (too long, not encodable, or, for Micro QR,

@@ -1,4 +1,6 @@
-"""Finds plugins through the ``qrplex`` entry-point group and collects what they register.
+"""Finds plugins through the ``qrplex`` entry-point group and collects what they register:
+backends, CLI commands and symbologies (the core registers its own nine first, through the
+same hook).
 
 Each entry point is loaded on its own: one that fails to import, has a misspelled hook or fails
 inside its hook is reported (a warning, and ``broken`` in ``qrplex backends``) while the others
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping
@@ -19,10 +22,11 @@ from typing import Any
 
 import pluggy
 
-from . import _hookspecs
+from . import _core_plugin, _hookspecs
 from ._backend import Backend
 from ._commands import Command
 from ._registry_info import BackendInfo
+from ._symbologies import Symbology
 from .errors import PluginError, UnknownBackendError
 
 __all__ = ["Registry", "default_registry", "reset_default_registry"]
@@ -45,6 +49,16 @@ class _Registered:
     rivals: list[_PluginOrigin] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class _RegisteredSymbology:
+    spec: Symbology
+    origin: _PluginOrigin
+    rivals: list[tuple[_PluginOrigin, Symbology]] = field(default_factory=list)
+
+
+_SYMBOLOGY_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+
+
 def _one_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     first = text[0] if text else ""
@@ -52,7 +66,7 @@ def _one_line(error: BaseException) -> str:
 
 
 class Registry:
-    """The backends and commands that plugins registered.
+    """The backends, commands and symbologies that plugins registered.
 
     Args:
         entry_points: load plugins from the ``qrplex`` entry-point group (the normal way).
@@ -79,6 +93,11 @@ class Registry:
         self._commands: dict[str, Command] = {}
         self._broken: list[BackendInfo] = []
         self._origins: dict[str, _PluginOrigin] = {}
+        self._symbologies: dict[str, _RegisteredSymbology] = {}
+        from . import __version__
+
+        core = _PluginOrigin(_core_plugin.PLUGIN_NAME, "qrplex", __version__)
+        self._add_plugin(_core_plugin, core)  # first: the core's symbologies come first
         if entry_points:
             for entry_point in metadata.entry_points(group=_hookspecs.PROJECT_NAME):
                 self._load_entry_point(entry_point)
@@ -147,6 +166,10 @@ class Registry:
         for impl in hooks.qrplex_register_commands.get_hookimpls():
             origin = self._origins[impl.plugin_name]
             self._call(impl.function, origin, self._add_command)
+        # In registration order: the core (registered first) comes first.
+        for impl in hooks.qrplex_register_symbologies.get_hookimpls():
+            origin = self._origins[impl.plugin_name]
+            self._call(impl.function, origin, functools.partial(self._add_symbology, origin=origin))
 
     def _call(
         self,
@@ -174,6 +197,29 @@ class Registry:
         existing.rivals.append(origin)
         if self.strict:
             raise PluginError(self._duplicate_message(name, existing))
+
+    def _add_symbology(self, spec: Symbology, origin: _PluginOrigin) -> None:
+        _check_symbology_spec(spec)
+        existing = self._symbologies.get(spec.name)
+        if existing is None:
+            self._symbologies[spec.name] = _RegisteredSymbology(spec, origin)
+            return
+        if existing.spec == spec and all(rival == spec for _, rival in existing.rivals):
+            return  # the same spec again (one object shared by two plugins): no conflict
+        existing.rivals.append((origin, spec))
+        if self.strict:
+            raise PluginError(self._symbology_message(spec.name, existing))
+
+    @staticmethod
+    def _symbology_message(name: str, entry: _RegisteredSymbology) -> str:
+        plugins = " and ".join(
+            repr(o.name) + (f" ({o.distribution})" if o.distribution else "")
+            for o in (entry.origin, *(origin for origin, _ in entry.rivals))
+        )
+        return (
+            f"symbology {name!r} is registered differently by plugins {plugins}; uninstall "
+            f"one, or skip one with {DISABLE_ENV}=<plugin>"
+        )
 
     def _add_command(self, command: Command) -> None:
         if command.name in self._commands:
@@ -230,7 +276,37 @@ class Registry:
             )
             for name, entry in sorted(self._backends.items())
         ]
-        return result + list(self._broken)
+        conflicts = [
+            BackendInfo(
+                name=f"symbology {name}",
+                plugin=entry.origin.name,
+                distribution=entry.origin.distribution,
+                version=entry.origin.version,
+                capabilities=None,
+                status="broken",
+                error=self._symbology_message(name, entry),
+            )
+            for name, entry in self._symbologies.items()
+            if entry.rivals
+        ]
+        return result + list(self._broken) + conflicts
+
+    def symbologies(self) -> dict[str, Symbology]:
+        """The usable symbologies by name: the core's nine, then the plugins' in the order
+        they were registered (a name registered differently twice is left out)."""
+        return {n: e.spec for n, e in self._symbologies.items() if not e.rivals}
+
+    def symbology_origin(self, name: str) -> str | None:
+        """The plugin that registered the symbology ``name`` (``"qrplex"`` for the core's)."""
+        entry = self._symbologies.get(name)
+        return None if entry is None else entry.origin.name
+
+    def symbology_conflict(self, name: str) -> str | None:
+        """The message naming the plugins that register ``name`` differently, or ``None``."""
+        entry = self._symbologies.get(name)
+        if entry is None or not entry.rivals:
+            return None
+        return self._symbology_message(name, entry)
 
     def commands(self) -> dict[str, Command]:
         """CLI subcommands that plugins registered, by name."""
@@ -239,6 +315,34 @@ class Registry:
     def all_settings(self) -> dict[str, tuple[Any, ...]]:
         """Each usable backend's declared settings, by backend name."""
         return {name: self._backends[name].backend.settings for name in self.names()}
+
+
+def _check_symbology_spec(spec: object) -> None:
+    """Raise :class:`PluginError` unless ``spec`` is a well-formed :class:`Symbology`."""
+    if not isinstance(spec, Symbology):
+        raise PluginError(f"register() takes a qrplex.spec.Symbology, not {spec!r}")
+    problems = []
+    if not (isinstance(spec.name, str) and _SYMBOLOGY_NAME.fullmatch(spec.name)):
+        problems.append("its name must be 1 to 32 of a-z, 0-9, _ and -, starting with a letter")
+    if not (isinstance(spec.title, str) and spec.title.strip()):
+        problems.append("its title must be a non-empty string")
+    if spec.dimension not in (1, 2):
+        problems.append("its dimension must be 1 (linear) or 2 (matrix)")
+    for side in ("quiet_left", "quiet_right"):
+        value = getattr(spec, side)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+            problems.append(f"its {side} must be an integer from 0 to 100 modules")
+    if spec.options is not None and not (
+        isinstance(spec.options, tuple) and all(isinstance(o, str) for o in spec.options)
+    ):
+        problems.append("its options must be a tuple of option names")
+    for hook in ("content", "modules"):
+        if getattr(spec, hook) is not None and not callable(getattr(spec, hook)):
+            problems.append(f"its {hook} must be callable or None")
+    if not (isinstance(spec.examples, tuple) and all(isinstance(e, str) for e in spec.examples)):
+        problems.append("its examples must be a tuple of strings")
+    if problems:
+        raise PluginError(f"symbology {spec.name!r} is not valid: {'; '.join(problems)}")
 
 
 _default: Registry | None = None

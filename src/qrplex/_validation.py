@@ -14,9 +14,8 @@ width, and returns a normalized :class:`~qrplex._model.CodeRequest`:
 
 :func:`minimum_width` is the smallest pixel width allowed: one pixel per module plus the
 quiet zones of :data:`qrplex._symbologies.SYMBOLOGIES`. The module counts are those of
-:func:`symbol_modules`; for Code 128 that is the count of a simple greedy encodation (the
-one python-barcode uses: code set C for runs of 4 or more digits, else B, or A for control
-characters; characters 128-255 cost an extra FNC4), which is never below the optimum. For
+:func:`symbol_modules`; for Code 128 that is the count of the greedy encodation of
+:mod:`qrplex._code128` (the one the ``local`` backend draws), which is never below the optimum. For
 Code 39 and ITF, a module is the narrow element and a wide one is 3 modules (Code 39: 16
 modules a character with its gap; ITF: 9 modules a digit, 4 for start and 5 for stop).
 """
@@ -24,29 +23,43 @@ modules a character with its gap; ITF: 9 modules a digit, 4 for start and 5 for 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Final
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Final
 
+from qrplex._code128 import code128_modules
 from qrplex._model import CodeRequest
 from qrplex._qr_capacity import (
     MICRO_QR_LEVELS,
     QR_LEVELS,
     Mode,
-    QrSymbol,
+    QrPlan,
     Segment,
     fit,
     max_length,
     plan_qr,
     segment_for,
 )
-from qrplex._symbologies import SYMBOLOGIES, Symbology
-from qrplex.errors import InvalidContentError, InvalidOptionError
+from qrplex._symbologies import (
+    CODE39_CHARS,
+    SYMBOLOGIES,
+    ContentRule,
+    ModuleCount,
+    Symbology,
+    gtin_check_digit,
+)
+from qrplex.errors import InvalidContentError, InvalidOptionError, PluginError
+
+if TYPE_CHECKING:
+    from qrplex._registry import Registry
 
 __all__ = [
+    "CORE_SYMBOLOGIES",
     "MAX_HEIGHT",
     "MAX_WIDTH",
     "REQUEST_FORMATS",
     "gtin_check_digit",
     "minimum_width",
+    "registered_symbologies",
     "symbol_modules",
     "validate_request",
 ]
@@ -61,12 +74,13 @@ MAX_HEIGHT: Final[int] = 10_000
 """The largest ``height`` option accepted for linear barcodes, in pixels."""
 
 DEFAULT_ERROR_LEVEL: Final[str] = "M"
+"""The error correction level of a QR Code or Micro QR Code request that sets none."""
 
 _MODES: Final[tuple[Mode, ...]] = ("numeric", "alphanumeric", "byte")
 _MATRIX_OPTIONS: Final[tuple[str, ...]] = ("error",)
 _LINEAR_OPTIONS: Final[tuple[str, ...]] = ("height",)
 _ASCII_DIGITS: Final[frozenset[str]] = frozenset("0123456789")
-_CODE39_CHARS: Final[frozenset[str]] = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-. $/+%")
+_CODE39_CHARS: Final[frozenset[str]] = frozenset(CODE39_CHARS)
 _GTIN_MODULES: Final[dict[str, int]] = {"ean13": 95, "isbn13": 95, "ean8": 67, "upca": 95}
 # Digits without / with the check digit.
 _GTIN_LENGTHS: Final[dict[str, int]] = {"ean13": 13, "isbn13": 13, "ean8": 8, "upca": 12}
@@ -79,31 +93,37 @@ def validate_request(
     format: str,
     width: int | None,
     options: Mapping[str, Any],
+    registry: Registry | None = None,
 ) -> CodeRequest:
     """Check a request and return it normalized, or raise before any backend is involved.
 
     Args:
         content: the text to encode.
-        symbology: a name from :data:`~qrplex._symbologies.SYMBOLOGIES`.
+        symbology: a registered symbology's name (:func:`registered_symbologies`).
         format: ``"png"`` or ``"svg"``.
         width: exact pixel width, or None for the backend's default; at least
             :func:`minimum_width` and at most :data:`MAX_WIDTH`.
-        options: ``error`` (QR Code, Micro QR Code) or ``height`` (linear barcodes).
+        options: ``error`` (QR Code, Micro QR Code) or ``height`` (linear barcodes), or
+            those a plugin's symbology allows.
+        registry: where symbologies are registered (default: the installed plugins').
 
     Returns:
-        The normalized request (check digits added, error level set, ...).
+        The normalized request (check digits added, error level set, ...); for QR Code
+        and Micro QR Code, with the symbol planned (:attr:`CodeRequest.qr`).
 
     Raises:
         InvalidOptionError: unknown symbology, format or option; bad option value or width.
         InvalidContentError: content the symbology cannot carry.
+        PluginError: two plugins register the symbology differently.
     """
-    spec = _check_symbology(symbology)
+    spec = _check_symbology(symbology, registry)
     _check_format(format)
     _check_width_value(width)
     normalized_options = _check_options(spec, options)
     text = _check_content(content, spec, normalized_options)
-    request = CodeRequest(text, spec.name, format, None, normalized_options)
-    minimum = minimum_width(request)
+    unplanned = CodeRequest(text, spec.name, format, None, normalized_options)
+    request = replace(unplanned, qr=_qr_symbol(unplanned))  # planned once, carried along
+    minimum = _minimum_width(request, spec)
     if minimum is not None and minimum > MAX_WIDTH:
         raise InvalidContentError(
             f"content is too long for a {spec.title}: it needs an image at least {minimum} px "
@@ -111,35 +131,37 @@ def validate_request(
             "that); shorten it, or use a QR Code"
         )
     if width is not None:
-        _check_minimum_width(width, request)
-    return CodeRequest(text, spec.name, format, width, normalized_options)
+        _check_minimum_width(width, request, spec)
+    return replace(request, width=width)
+
+
+def registered_symbologies(registry: Registry | None = None) -> dict[str, Symbology]:
+    """The symbologies in effect, by name: the core's nine, then those plugins register
+    (a name two plugins register differently is left out: see :func:`validate_request`)."""
+    if registry is None:
+        from qrplex._registry import default_registry
+
+        registry = default_registry()
+    return registry.symbologies()
 
 
 def symbol_modules(request: CodeRequest) -> int | None:
     """Width of the symbol itself in modules, without quiet zones; None if not computable.
 
     For QR Code and Micro QR Code that is the side of the smallest version holding the
-    content at ``options["error"]`` (default ``"M"``); for Code 128 the greedy count described
-    in the module docstring. The request is expected to be validated.
+    content at ``options["error"]`` (default ``"M"``); for Code 128 the greedy count of
+    :func:`qrplex.spec.code128_modules`. The request is expected to be validated.
     """
-    name = request.symbology
-    content = request.content
-    if name in ("qr", "microqr"):
+    return _symbol_modules(request, registered_symbologies().get(request.symbology))
+
+
+def _symbol_modules(request: CodeRequest, spec: Symbology | None) -> int | None:
+    if request.symbology in ("qr", "microqr"):
         symbol = _qr_symbol(request)
         return None if symbol is None else symbol.modules
-    if name in _GTIN_MODULES:
-        return _GTIN_MODULES[name]
-    if not content:
+    if spec is None or spec.modules is None or not request.content:
         return None
-    if name == "code128":
-        if any(ord(char) > 255 for char in content):
-            return None
-        return 11 * _code128_symbol_count(content) + 13
-    if name == "code39":
-        return 16 * (len(content) + 2) - 1
-    if name == "itf":
-        return 9 + 9 * len(content)
-    return None
+    return spec.modules(request.content, request.options)
 
 
 def minimum_width(request: CodeRequest) -> int | None:
@@ -147,8 +169,11 @@ def minimum_width(request: CodeRequest) -> int | None:
 
     None when the symbol's size cannot be computed (unknown symbology, invalid content).
     """
-    modules = symbol_modules(request)
-    spec = SYMBOLOGIES.get(request.symbology)
+    return _minimum_width(request, registered_symbologies().get(request.symbology))
+
+
+def _minimum_width(request: CodeRequest, spec: Symbology | None) -> int | None:
+    modules = _symbol_modules(request, spec)
     if modules is None or spec is None:
         return None
     if spec.dimension == 2:
@@ -159,20 +184,28 @@ def minimum_width(request: CodeRequest) -> int | None:
 # --- symbology, format, width, options --------------------------------------------------
 
 
-def check_defaults(symbology: object = None, format: object = None) -> None:
+def check_defaults(
+    symbology: object = None, format: object = None, registry: Registry | None = None
+) -> None:
     """Check batch-wide defaults once, with the same messages as :func:`validate_request`."""
     if symbology is not None:
-        _check_symbology(symbology)
+        _check_symbology(symbology, registry)
     if format is not None:
         _check_format(format)
 
 
-def _check_symbology(symbology: object) -> Symbology:
-    if isinstance(symbology, str) and symbology in SYMBOLOGIES:
-        return SYMBOLOGIES[symbology]
-    raise InvalidOptionError(
-        f"unknown symbology {symbology!r}: use one of {', '.join(SYMBOLOGIES)}"
-    )
+def _check_symbology(symbology: object, registry: Registry | None) -> Symbology:
+    if registry is None:
+        from qrplex._registry import default_registry
+
+        registry = default_registry()
+    table = registry.symbologies()
+    if isinstance(symbology, str) and symbology in table:
+        return table[symbology]
+    conflict = registry.symbology_conflict(symbology) if isinstance(symbology, str) else None
+    if conflict is not None:
+        raise PluginError(conflict)
+    raise InvalidOptionError(f"unknown symbology {symbology!r}: use one of {', '.join(table)}")
 
 
 def _check_format(format: object) -> None:
@@ -205,12 +238,11 @@ def _check_width_value(width: object) -> None:
         _check_pixels("width", width, MAX_WIDTH)
 
 
-def _check_minimum_width(width: int, request: CodeRequest) -> None:
-    minimum = minimum_width(request)
+def _check_minimum_width(width: int, request: CodeRequest, spec: Symbology) -> None:
+    minimum = _minimum_width(request, spec)
     if minimum is None or width >= minimum:
         return
-    spec = SYMBOLOGIES[request.symbology]
-    modules = symbol_modules(request)
+    modules = _symbol_modules(request, spec)
     if spec.quiet_left == spec.quiet_right:
         quiet = f"{spec.quiet_left}-module quiet zones"
     else:
@@ -228,17 +260,17 @@ def _check_options(spec: Symbology, options: object) -> dict[str, Any]:
         raise InvalidOptionError(
             f"options must be a mapping of option names to values, not {type(options).__name__}"
         )
-    allowed = _MATRIX_OPTIONS if spec.dimension == 2 else _LINEAR_OPTIONS
+    allowed = spec.allowed_options
     for name in options:
         if name not in allowed:
             raise InvalidOptionError(
                 f"unknown option {name!r} for {spec.title}; allowed options: "
-                f"{', '.join(map(repr, allowed))}"
+                f"{', '.join(map(repr, allowed)) or 'none'}"
             )
     normalized = dict(options)
-    if spec.dimension == 2:
+    if spec is CORE_SYMBOLOGIES.get(spec.name) and spec.dimension == 2:  # QR Code, Micro QR
         normalized["error"] = _check_error_level(spec, options.get("error", DEFAULT_ERROR_LEVEL))
-    elif "height" in normalized:
+    if "height" in normalized:
         _check_pixels("height", normalized["height"], MAX_HEIGHT)
     return normalized
 
@@ -266,7 +298,9 @@ def _check_content(content: object, spec: Symbology, options: Mapping[str, Any])
         raise InvalidContentError(
             f"content is empty: pass at least one character to encode as {spec.title}"
         )
-    return _CONTENT_CHECKS[spec.name](content, spec, options)
+    if spec.content is None:
+        return content
+    return spec.content(content, options)
 
 
 def _qr_content(content: str, spec: Symbology, options: Mapping[str, Any]) -> str:
@@ -348,12 +382,6 @@ def _gtin_content(content: str, spec: Symbology, options: Mapping[str, Any]) -> 
     return content
 
 
-def gtin_check_digit(digits: str) -> str:
-    """The GS1 check digit of ``digits`` (EAN-13, EAN-8, UPC-A without their check digit)."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
-    return str(-total % 10)
-
-
 def _code128_content(content: str, spec: Symbology, options: Mapping[str, Any]) -> str:
     for index, char in enumerate(content):
         if ord(char) > 255:
@@ -396,25 +424,65 @@ def _itf_content(content: str, spec: Symbology, options: Mapping[str, Any]) -> s
     return content
 
 
-_CONTENT_CHECKS: Final[dict[str, Callable[[str, Symbology, Mapping[str, Any]], str]]] = {
-    "qr": _qr_content,
-    "microqr": _qr_content,
-    "ean13": _gtin_content,
-    "isbn13": _gtin_content,
-    "ean8": _gtin_content,
-    "upca": _gtin_content,
-    "code128": _code128_content,
-    "code39": _code39_content,
-    "itf": _itf_content,
+_CoreCheck = Callable[[str, Symbology, Mapping[str, Any]], str]
+
+
+def _rule(check: _CoreCheck, name: str) -> ContentRule:
+    facts = SYMBOLOGIES[name]
+    return lambda content, options: check(content, facts, options)
+
+
+def _code128_modules(content: str, options: Mapping[str, Any]) -> int | None:
+    try:
+        return code128_modules(content)
+    except ValueError:  # a character above U+00FF
+        return None
+
+
+def _qr_modules(micro: bool) -> ModuleCount:
+    def modules(content: str, options: Mapping[str, Any]) -> int | None:
+        level = options.get("error", DEFAULT_ERROR_LEVEL)
+        plan = plan_qr(content, str(level).upper(), micro=micro)
+        return None if plan is None else plan.modules
+
+    return modules
+
+
+def _core_symbology(name: str, check: _CoreCheck, modules: ModuleCount) -> Symbology:
+    facts = SYMBOLOGIES[name]
+    options = _MATRIX_OPTIONS if facts.dimension == 2 else _LINEAR_OPTIONS
+    return replace(facts, options=options, content=_rule(check, name), modules=modules)
+
+
+def _fixed(count: int) -> ModuleCount:
+    return lambda content, options: count
+
+
+_CORE_RULES: Final[dict[str, tuple[_CoreCheck, ModuleCount]]] = {
+    "qr": (_qr_content, _qr_modules(micro=False)),
+    "microqr": (_qr_content, _qr_modules(micro=True)),
+    **{name: (_gtin_content, _fixed(count)) for name, count in _GTIN_MODULES.items()},
+    "code128": (_code128_content, _code128_modules),
+    "code39": (_code39_content, lambda content, options: 16 * (len(content) + 2) - 1),
+    "itf": (_itf_content, lambda content, options: 9 + 9 * len(content)),
 }
+
+CORE_SYMBOLOGIES: Final[dict[str, Symbology]] = {
+    name: _core_symbology(name, *_CORE_RULES[name]) for name in SYMBOLOGIES
+}
+"""The core's nine symbologies with their content rules and module counts, in the order of
+:data:`~qrplex._symbologies.SYMBOLOGIES`; the core registers them through the same hook as
+plugins (:mod:`qrplex._core_plugin`)."""
 
 
 # --- module counts ------------------------------------------------------------------------
 
 
-def _qr_symbol(request: CodeRequest) -> QrSymbol | None:
+def _qr_symbol(request: CodeRequest) -> QrPlan | None:
     if request.symbology not in ("qr", "microqr"):
         return None
+    if request.qr is not None:
+        return request.qr
     level = request.options.get("error", DEFAULT_ERROR_LEVEL)
     if not isinstance(level, str):
         return None
@@ -422,55 +490,3 @@ def _qr_symbol(request: CodeRequest) -> QrSymbol | None:
     if level.upper() not in (MICRO_QR_LEVELS if micro else QR_LEVELS):
         return None
     return plan_qr(request.content, level.upper(), micro=micro)
-
-
-def _code128_symbol_count(content: str) -> int:
-    """Symbol characters (start, data, code set changes, FNC4, check) of a greedy encodation.
-
-    Mirrors python-barcode: start in code set C; leave C at a non-digit (for B, or A if the
-    character is a control character), emitting a pending odd digit in the new set; from A or
-    B switch to C when 4 or more digits follow; switch between A and B when a character needs
-    it. A first switch merges into the start character. Characters 128-255 are FNC4 plus the
-    character 128 lower.
-    """
-    symbols: list[str] = ["start"]
-    code_set = "C"
-    pending_digit = False
-    for index, char in enumerate(content):
-        digit = char in _ASCII_DIGITS
-        base = ord(char) % 128
-        in_a, in_b = base < 96, base >= 32
-        if code_set == "C" and not digit:
-            code_set = "B" if in_b else "A"
-            symbols.append("switch")
-            if pending_digit:
-                symbols.append("data")
-                pending_digit = False
-        elif code_set != "C" and _leading_digits(content, index) >= 4:
-            code_set = "C"
-            symbols.append("switch")
-        elif (code_set == "B" and not in_b) or (code_set == "A" and not in_a):
-            code_set = "A" if code_set == "B" else "B"
-            symbols.append("switch")
-        if code_set == "C":
-            if pending_digit:
-                symbols.append("data")
-            pending_digit = not pending_digit
-            continue
-        if ord(char) > 127:
-            symbols.append("fnc4")
-        symbols.append("data")
-    if pending_digit:
-        symbols += ["switch", "data"]
-    if len(symbols) > 1 and symbols[1] == "switch":
-        del symbols[1]
-    return len(symbols) + 1  # + check character
-
-
-def _leading_digits(content: str, start: int) -> int:
-    count = 0
-    for char in content[start : start + 4]:
-        if char not in _ASCII_DIGITS:
-            break
-        count += 1
-    return count

@@ -84,7 +84,9 @@ def _client(args: argparse.Namespace) -> Client:
 # -- make -------------------------------------------------------------------------------
 
 
-def _add_make(parser: argparse.ArgumentParser) -> None:
+def _add_make(parser: argparse.ArgumentParser, registry: Registry | None) -> None:
+    # The symbologies plugins register are listed once the registry is loaded (for --help).
+    names = list(SYMBOLOGIES) if registry is None else list(registry.symbologies())
     parser.add_argument("content", help="the text or URL to encode")
     parser.add_argument(
         "-o", "--output", metavar="FILE", help="write the image here ('-' for stdout)"
@@ -94,7 +96,7 @@ def _add_make(parser: argparse.ArgumentParser) -> None:
         "--symbology",
         default="qr",
         metavar="S",
-        help=f"one of: {', '.join(SYMBOLOGIES)} (default: qr)",
+        help=f"one of: {', '.join(names)} (default: qr)",
     )
     parser.add_argument(
         "-f",
@@ -398,7 +400,7 @@ def _parser(registry: Registry | None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"qrplex {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     make = sub.add_parser("make", help="generate a code")
-    _add_make(make)
+    _add_make(make, registry)
     make.set_defaults(run=_run_make)
     batch = sub.add_parser("batch", help="generate a code per row of a text, CSV or JSONL file")
     _add_batch(batch)
@@ -436,7 +438,7 @@ def _run(arguments: list[str], builtin: set[str]) -> int:
     try:
         # Plugins' commands need the registry; the built-in ones load it only when used.
         registry = None
-        if not arguments or arguments[0] not in builtin:
+        if not arguments or arguments[0] not in builtin or {"-h", "--help"} & set(arguments):
             from ._registry import default_registry
 
             registry = default_registry()

@@ -38,6 +38,7 @@ from qrplex._symbologies import SYMBOLOGIES
 from qrplex._validation import MAX_HEIGHT, MAX_WIDTH, minimum_width
 from qrplex._validation import validate_request as _validate
 from qrplex.errors import InvalidContentError, InvalidOptionError, InvalidRequestError
+from qrplex.spec import CODE39_CHARS
 
 __all__ = [
     "SYMBOLOGY_NAMES",
@@ -98,7 +99,7 @@ TRICKY_CONTENT: Final[dict[str, tuple[str, ...]]] = {
 the core refuses (under its current rules) are left out by :func:`tricky_content`."""
 
 _DIGITS: Final = "0123456789"
-_CODE39: Final = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-. $/+%"
+_CODE39: Final = CODE39_CHARS
 _CODE39_SET: Final = frozenset(_CODE39)
 _GTIN_DATA: Final[dict[str, int]] = {"ean13": 12, "isbn13": 12, "ean8": 7, "upca": 11}
 _LINEAR_OPTIONS: Final = ("height",)
@@ -109,7 +110,9 @@ _NO_SURROGATES: Final[st.SearchStrategy[str]] = st.characters(exclude_categories
 
 
 def gtin_check_digit(digits: str) -> str:
-    """The GS1 mod-10 check digit of ``digits`` (computed here, independently of the core)."""
+    """The GS1 mod-10 check digit of ``digits``: a deliberately independent oracle, computed
+    here and not with :func:`qrplex.spec.gtin_check_digit`, so that a wrong check digit in the
+    core makes the kit's valid contents fail validation instead of agreeing with it."""
     weights = (3, 1)
     total = sum(int(d) * weights[i % 2] for i, d in enumerate(reversed(digits)))
     return str((10 - total % 10) % 10)

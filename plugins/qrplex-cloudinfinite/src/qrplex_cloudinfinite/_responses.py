@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import struct
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -29,7 +28,6 @@ import defusedxml  # type: ignore[import-untyped]  # no stubs installed
 import defusedxml.ElementTree  # type: ignore[import-untyped]
 
 from qrplex import Rendering
-from qrplex._checks import png_size
 from qrplex.errors import (
     BackendAuthError,
     BackendError,
@@ -37,6 +35,7 @@ from qrplex.errors import (
     BackendUnavailableError,
     BadResponseError,
 )
+from qrplex.spec import ImageDefectError, read_header, sniff_media_type
 
 from ._config import BACKEND
 
@@ -52,8 +51,6 @@ __all__ = [
 ]
 
 REQUEST_ID_HEADER: Final = "x-cos-request-id"
-PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
-JPEG_SIGNATURE: Final = b"\xff\xd8\xff"
 
 AUTH_CODES: Final = frozenset(
     {
@@ -317,61 +314,24 @@ def error_for(response: RawResponse, redact: Redactor, *, bucket: str) -> Backen
     return kind(message, backend=BACKEND, status=status, code=code, request_id=request_id)
 
 
-def _png_size(data: bytes) -> tuple[int, int]:
-    """Width and height of a PNG whose chunks and CRCs check out up to ``IEND``."""
-    size = png_size(data)
-    if size is None:
-        raise ValueError("PNG is truncated or corrupt (chunk structure or CRC)")
-    return size
-
-
-_SOF_MARKERS: Final = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
-_STANDALONE: Final = frozenset(range(0xD0, 0xD8)) | {0x01}
-
-
-def _jpeg_size(data: bytes) -> tuple[int, int]:
-    """Width and height from a JPEG's SOF segment; the data must end with EOI."""
-    if not data.endswith(b"\xff\xd9"):
-        raise ValueError("JPEG is truncated (no end-of-image marker)")
-    position = 2
-    while position + 4 <= len(data):
-        if data[position] != 0xFF:
-            raise ValueError("JPEG has a malformed segment")
-        marker = data[position + 1]
-        if marker == 0xFF:  # fill byte
-            position += 1
-            continue
-        if marker in _STANDALONE:
-            position += 2
-            continue
-        (length,) = struct.unpack_from(">H", data, position + 2)
-        if length < 2:
-            raise ValueError("JPEG has a malformed segment")
-        if marker in _SOF_MARKERS:
-            if length < 7 or position + 9 > len(data):
-                raise ValueError("JPEG has a truncated frame header")
-            height, width = struct.unpack_from(">HH", data, position + 5)
-            return width, height
-        if marker in (0xDA, 0xD9):
-            break
-        position += 2 + length
-    raise ValueError("JPEG has no frame header")
-
-
 def image_size(data: bytes) -> tuple[str, int, int]:
-    """``(media_type, width, height)`` of PNG or JPEG bytes, from their own headers.
+    """``(media_type, width, height)`` of PNG or JPEG bytes, from their own headers (read by
+    :func:`qrplex.spec.read_header`; the core checks the pixel data later).
 
     Raises ``ValueError`` for anything else, or for a truncated or corrupt image.
     """
-    if data.startswith(PNG_SIGNATURE):
-        media_type, (width, height) = "image/png", _png_size(data)
-    elif data.startswith(JPEG_SIGNATURE):
-        media_type, (width, height) = "image/jpeg", _jpeg_size(data)
-    else:
+    media_type = sniff_media_type(data)
+    if media_type not in ("image/png", "image/jpeg"):
         raise ValueError(f"not a PNG or JPEG image (starts with {data[:8]!r})")
-    if width <= 0 or height <= 0:
-        raise ValueError(f"image has an empty size {width}x{height}")
-    return media_type, width, height
+    try:
+        facts = read_header(data)
+    except ImageDefectError as defect:
+        if media_type == "image/png":
+            raise ValueError(f"PNG is truncated or corrupt ({defect})") from None
+        raise ValueError(str(defect)) from None
+    if facts.width <= 0 or facts.height <= 0:
+        raise ValueError(f"image has an empty size {facts.width}x{facts.height}")
+    return facts.media_type, facts.width, facts.height
 
 
 def rendering_from(response: RawResponse, *, width: int, redact: Redactor) -> Rendering:

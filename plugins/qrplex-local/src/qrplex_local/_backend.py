@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from qrplex import Backend, Capabilities, CodeRequest, Rendering
-from qrplex._symbologies import MEDIA_TYPES, SYMBOLOGIES
 from qrplex.errors import UnsupportedError
+from qrplex.spec import MEDIA_TYPES, SYMBOLOGIES
 
 from ._geometry import layout
 from ._matrix import LINEAR_SYMBOLOGIES, MATRIX_SYMBOLOGIES, build_matrix

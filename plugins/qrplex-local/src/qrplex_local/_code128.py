@@ -1,110 +1,22 @@
-"""A Code 128 encoder: ISO-8859-1 text to symbol values and bars.
+"""Code 128 bars: the core's encodation (:func:`qrplex.spec.code128_values`) drawn with
+python-barcode's bar table.
 
-python-barcode's ``Code128`` cannot be used as it is:
-
-* it drops a leading ``"99"``: it starts in code set C, and when the first symbol value is 99
-  (the digit pair ``"99"``) its start-code optimisation mistakes it for ``CODE C`` and merges
-  it into the start character, so ``"9912345"`` is drawn as ``"12345"``;
-* it has no extended (FNC4) encoding for characters 128-255, and it reads ``ñ ò ó ô`` in the
-  content as FNC1..FNC4 instead of as text.
-
-This module encodes with the same greedy rules as python-barcode (which are also the rules
-the core counts minimum widths with, see ``qrplex._validation``), fixed for both defects:
-start in code set C; leave C at a non-digit, for B, or A if the character is a control
-character, emitting a pending odd digit in the new set; from A or B switch to C when 4 or
-more digits follow; switch between A and B when a character needs it; a first switch is
-merged into the start character. A character 128-255 is FNC4 followed by the character 128
-lower. The bar patterns are python-barcode's table.
+python-barcode's own ``Code128`` cannot be used as it is: it drops a leading ``"99"`` (its
+start-code optimisation mistakes the digit pair for ``CODE C``), has no FNC4 for characters
+128-255, and reads ``ñ ò ó ô`` as FNC1..FNC4. The encodation in :mod:`qrplex.spec` follows
+the same greedy rules with those defects fixed, and is the one the core counts minimum widths
+with, so the symbol drawn is exactly as wide as the core checked.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
+from qrplex.spec import code128_values
+
 __all__ = ["code128_pattern", "code128_values"]
 
-_START: Final = {"A": 103, "B": 104, "C": 105}
-_SWITCH: Final = {  # (from, to) -> symbol value of CODE A / CODE B / CODE C
-    ("A", "B"): 100,
-    ("A", "C"): 99,
-    ("B", "A"): 101,
-    ("B", "C"): 99,
-    ("C", "A"): 101,
-    ("C", "B"): 100,
-}
-_FNC4: Final = {"A": 101, "B": 100}
-# In code set C, 100 and 101 are CODE B and CODE A (data pairs are 0-99, so 99 is data).
-_MERGED_START: Final = {101: _START["A"], 100: _START["B"]}
 _STOP: Final = "1100011101011"  # the stop character with its final 2-module bar
-_DIGITS: Final = frozenset("0123456789")
-
-
-def _value(base: int, code_set: str) -> int:
-    """The symbol value of ASCII character ``base`` in code set A or B."""
-    if code_set == "A":
-        return base + 64 if base < 32 else base - 32
-    return base - 32
-
-
-def _leading_digits(content: str, start: int) -> int:
-    count = 0
-    for char in content[start : start + 4]:
-        if char not in _DIGITS:
-            break
-        count += 1
-    return count
-
-
-def code128_values(content: str) -> list[int]:
-    """The symbol values for ``content``: start, data, switches and check (no stop).
-
-    Raises:
-        ValueError: the content is empty or has a character above U+00FF.
-    """
-    if not content:
-        raise ValueError("Code 128 content cannot be empty")
-    values: list[int] = [_START["C"]]
-    code_set = "C"
-    pending: str | None = None  # an odd digit waiting for its pair in code set C
-    for index, char in enumerate(content):
-        code = ord(char)
-        if code > 0xFF:
-            raise ValueError(f"Code 128 cannot carry {char!r} (U+{code:04X})")
-        digit = char in _DIGITS
-        base = code % 128
-        in_a, in_b = base < 96, base >= 32
-        if code_set == "C" and not digit:
-            new_set = "B" if in_b else "A"
-            values.append(_SWITCH["C", new_set])
-            code_set = new_set
-            if pending is not None:
-                values.append(_value(ord(pending), code_set))
-                pending = None
-        elif code_set != "C" and _leading_digits(content, index) >= 4:
-            values.append(_SWITCH[code_set, "C"])
-            code_set = "C"
-        elif (code_set == "B" and not in_b) or (code_set == "A" and not in_a):
-            new_set = "A" if code_set == "B" else "B"
-            values.append(_SWITCH[code_set, new_set])
-            code_set = new_set
-        if code_set == "C":
-            if pending is None:
-                pending = char
-            else:
-                values.append(int(pending + char))
-                pending = None
-            continue
-        if code > 127:
-            values.append(_FNC4[code_set])
-        values.append(_value(base, code_set))
-    if pending is not None:
-        values.append(_SWITCH["C", "B"])
-        values.append(_value(ord(pending), "B"))
-    if values[1] in _MERGED_START:  # START C, CODE A/B at once: start in A/B instead
-        values[:2] = [_MERGED_START[values[1]]]
-    check = (values[0] + sum(i * v for i, v in enumerate(values[1:], start=1))) % 103
-    values.append(check)
-    return values
 
 
 def code128_pattern(content: str) -> str:

@@ -24,9 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from qrplex._symbologies import Symbology
-from qrplex._validation import MAX_WIDTH
 from qrplex.errors import InvalidOptionError
+from qrplex.spec import MAX_WIDTH, Symbology
 
 __all__ = ["DEFAULT_SCALE", "Layout", "layout"]
 

@@ -15,8 +15,11 @@ rejected with :class:`~qrplex.errors.InvalidContentError` instead:
 * ITF gets a ``0`` prepended to an odd number of digits; odd lengths are rejected here.
   Bars are drawn with narrow = 1 and wide = 3 modules (python-barcode's default is 2 and 5),
   so a module is the narrow element X and the 10-module quiet zones are the spec's 10X.
-* Code 128 is encoded by :mod:`qrplex_local._code128` (python-barcode drops a leading
-  ``"99"`` and has no FNC4 for characters 128-255).
+* Code 128 is encoded by :func:`qrplex.spec.code128_values` and drawn by
+  :mod:`qrplex_local._code128` (python-barcode drops a leading ``"99"`` and has no FNC4 for
+  characters 128-255).
+
+The facts (check digits, the Code 39 set) come from :mod:`qrplex.spec`, as the core's do.
 """
 
 from __future__ import annotations
@@ -26,21 +29,16 @@ from typing import Any, Final
 
 from qrplex import CodeRequest
 from qrplex.errors import InvalidContentError, InvalidOptionError
+from qrplex.spec import CODE39_CHARS, gtin_check_digit
 
 from ._code128 import code128_pattern
 
 __all__ = ["gtin_check_digit", "linear_pattern", "linear_row"]
 
-_CODE39_CHARS: Final = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-. $/+%")
+_CODE39_CHARS: Final = frozenset(CODE39_CHARS)
 _ITF_NARROW: Final = 1
 _ITF_WIDE: Final = 3
 _BITS: Final = bytes.maketrans(b"01", b"\x00\x01")
-
-
-def gtin_check_digit(digits: str) -> int:
-    """The GS1 mod-10 check digit of ``digits`` (the number without its check digit)."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
-    return -total % 10
 
 
 def _digits(content: str, title: str) -> None:
@@ -55,7 +53,7 @@ def _gtin(content: str, length: int, title: str) -> None:
             f"{title} takes {length} digits with its check digit, not {len(content)}"
         )
     expected = gtin_check_digit(content[:-1])
-    if int(content[-1]) != expected:
+    if content[-1] != expected:
         raise InvalidContentError(
             f"{title} {content} has check digit {content[-1]}, but the check digit of "
             f"{content[:-1]} is {expected}"

@@ -1,11 +1,12 @@
 """QR Code and Micro QR Code module matrices, encoded with segno.
 
-The charset policy is the core's (:mod:`qrplex._qr_capacity`, read through
-:func:`~qrplex._qr_capacity.segment_for`), so the symbol is exactly the size the core checked
-the width against: one segment in one mode; ASCII plain, other Latin-1 behind ECI 3, anything
-else UTF-8 behind ECI 26. Kanji mode is never used: segno picks it by itself when the
-*encoded bytes* happen to form Shift JIS pairs (Latin-1 ``"\\x81@"``, UTF-8 ``"丁偀"``), and
-readers then decode different text, so the mode is always passed to segno.
+The symbol drawn is the plan the core checked the width against (:attr:`qrplex.CodeRequest.qr`,
+or :func:`qrplex.spec.plan_qr` for a request not made by the core), under the charset policy
+of :mod:`qrplex.spec`: one segment in one mode; ASCII plain, other Latin-1 behind ECI 3,
+anything else UTF-8 behind ECI 26; the version is the plan's. Kanji mode is never used:
+segno picks it by itself when the *encoded bytes* happen to form Shift JIS pairs (Latin-1
+``"\\x81@"``, UTF-8 ``"丁偀"``), and readers then decode different text, so the mode is
+always passed to segno.
 
 For Micro QR at error level ``L``, version M1 (error detection only) is allowed, as the core
 counts it as level ``L``; segno otherwise never makes M1 when a level is given.
@@ -19,8 +20,8 @@ from typing import Any, Final
 import segno
 
 from qrplex import CodeRequest
-from qrplex._qr_capacity import MICRO_QR_LEVELS, QR_LEVELS, segment_for
 from qrplex.errors import InvalidContentError, InvalidOptionError
+from qrplex.spec import MICRO_QR_LEVELS, QR_LEVELS, QrPlan, plan_qr, segment_for
 
 __all__ = ["qr_rows", "qr_symbol"]
 
@@ -69,8 +70,10 @@ def qr_symbol(request: CodeRequest) -> Any:
             f"a Micro QR Code has no ECI, so it carries only ASCII text reliably; "
             f"use a QR Code for {content[:20]!r}"
         )
+    plan = _plan(request, level)
     options: dict[str, Any] = {
         "error": None if micro and level == "L" else level,  # None allows M1, counted as L
+        "version": None if plan is None else plan.name,
         "mode": segment.mode,
         "encoding": encoding,
         "eci": segment.eci,
@@ -90,6 +93,15 @@ def qr_symbol(request: CodeRequest) -> Any:
     if symbol.is_micro != micro:
         raise InvalidContentError(f"segno did not make a {title} for this content")
     return symbol
+
+
+def _plan(request: CodeRequest, level: str) -> QrPlan | None:
+    """The core's plan for ``request`` (made when it was validated), or the same plan made
+    here; ``None`` when no symbol holds the content (segno then says why)."""
+    plan = request.qr
+    if plan is None or plan.micro != (request.symbology == "microqr"):
+        plan = plan_qr(request.content, level, micro=request.symbology == "microqr")
+    return plan
 
 
 def qr_rows(request: CodeRequest) -> tuple[bytes, ...]:

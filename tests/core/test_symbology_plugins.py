@@ -1,0 +1,244 @@
+"""A plugin adds a symbology through ``qrplex_register_symbologies``, without touching the
+core: validation, minimum width, the checks on a backend's image, ``qrplex.symbologies()``,
+the CLI's ``-s`` and ``qrplex backends`` all see it. The plugins are installed through real
+entry points (see ``conftest.py``)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import qrplex
+from qrplex import spec
+from qrplex._core_plugin import qrplex_register_symbologies as core_hook
+from qrplex._registry import Registry
+from qrplex.cli import main
+
+DOTS_PLUGIN = """
+import io
+import zlib
+import struct
+from collections.abc import Callable
+
+import qrplex
+from qrplex import spec
+
+QUIET = 3
+
+
+def normalize(content, options):
+    if not set(content) <= set("01"):
+        raise qrplex.InvalidContentError(f"Dots carries 0 and 1 only, not {content!r}")
+    if len(content) > 64:
+        raise qrplex.InvalidContentError("Dots holds at most 64 bits")
+    return content.rjust(16, "0")  # normalized: at least 16 bits
+
+
+def modules(content, options):
+    return 8 if len(content) <= 64 else None
+
+
+DOTS = spec.Symbology(
+    "dots", "Dots", 2, QUIET, QUIET, content=normalize, modules=modules, examples=("101",)
+)
+
+
+def png(size):
+    raw = b"".join(b"\\x00" + b"\\xff" * size for _ in range(size))
+    def chunk(kind, data):
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+    header = struct.pack(">IIBBBBB", size, size, 8, 0, 0, 0, 0)
+    return (b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw))
+            + chunk(b"IEND", b""))
+
+
+class DotsBackend(qrplex.Backend):
+    name = "dots"
+    capabilities = qrplex.Capabilities(
+        symbologies=frozenset({"dots"}), formats=frozenset({"png"}), options=frozenset()
+    )
+
+    def render(self, request):
+        width = request.width or 10 * (8 + 2 * QUIET)
+        return qrplex.Rendering(png(width), "image/png", width, width)
+
+
+@qrplex.hookimpl
+def qrplex_register_symbologies(register: Callable[[spec.Symbology], None]) -> None:
+    register(DOTS)
+
+
+@qrplex.hookimpl
+def qrplex_register_backends(register):
+    register(DotsBackend)
+"""
+
+RIVAL_PLUGIN = """
+import qrplex
+from qrplex import spec
+
+
+@qrplex.hookimpl
+def qrplex_register_symbologies(register):
+    register(spec.Symbology("dots", "Other dots", 1, 10, 10))
+"""
+
+QR_REDEFINED = """
+import qrplex
+from qrplex import spec
+
+
+@qrplex.hookimpl
+def qrplex_register_symbologies(register):
+    register(spec.Symbology("qr", "Not a QR Code", 1, 0, 0))
+"""
+
+
+@pytest.fixture
+def dots(install_plugin) -> None:
+    install_plugin(
+        distribution="qrplex-dots", entry_name="dots", module="qrplex_dots", source=DOTS_PLUGIN
+    )
+
+
+def test_the_core_registers_its_nine_through_the_hook() -> None:
+    registered: list[spec.Symbology] = []
+    core_hook(register=registered.append)
+    assert [s.name for s in registered] == list(spec.SYMBOLOGIES)
+    registry = Registry(entry_points=False)
+    assert list(registry.symbologies()) == list(spec.SYMBOLOGIES)
+    assert registry.symbology_origin("qr") == "qrplex"
+
+
+def test_a_plugin_adds_a_symbology(dots: None, tmp_path, monkeypatch) -> None:
+    assert qrplex.symbologies()[-1] == "dots"
+    assert spec.symbologies()["dots"].title == "Dots"
+    image = qrplex.generate("101", symbology="dots", backend="dots")
+    assert image.content == "0000000000000101"  # the plugin's normalization
+    assert (image.width, image.height) == (140, 140)
+    with pytest.raises(qrplex.InvalidContentError, match="0 and 1 only"):
+        qrplex.generate("102", symbology="dots", backend="dots")
+    with pytest.raises(qrplex.InvalidOptionError, match="minimum is 14 px"):
+        qrplex.generate("1", symbology="dots", backend="dots", width=13)
+    with pytest.raises(qrplex.InvalidOptionError, match="unknown option 'height' for Dots"):
+        qrplex.generate("1", symbology="dots", backend="dots", height=40)
+    assert qrplex.generate("1", symbology="dots", backend="dots", width=14).width == 14
+    # the CLI: -s accepts it, --help lists it, backends shows who renders it
+    monkeypatch.chdir(tmp_path)
+    assert main(["make", "11", "-s", "dots", "-b", "dots", "-o", "d.png"]) == 0
+    assert (tmp_path / "d.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_cli_lists_a_plugins_symbology(dots: None, capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["make", "--help"])
+    assert "itf, dots (default: qr)" in " ".join(capsys.readouterr().out.split())
+    assert main(["backends", "--json"]) == 0
+    infos = {info["name"]: info for info in json.loads(capsys.readouterr().out)}
+    assert infos["dots"]["capabilities"]["symbologies"] == ["dots"]
+    assert main(["make", "1", "-s", "dotz"]) != 0
+    assert "use one of qr, microqr, ean13, ean8, upca, isbn13, code128, code39, itf, dots" in (
+        capsys.readouterr().err
+    )
+
+
+def test_a_square_symbology_must_come_back_square(dots: None, install_plugin) -> None:
+    """The core's checks on a backend's image use the registered dimension."""
+    from qrplex._checks import check_rendering
+    from qrplex._validation import validate_request
+
+    request = validate_request("1", symbology="dots", format="png", width=None, options={})
+    with pytest.raises(qrplex.BadResponseError, match="for a Dots, which is square"):
+        check_rendering(qrplex.Rendering(_png(20, 10), "image/png", 20, 10), request, "dots")
+
+
+def _png(width: int, height: int) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("L", (width, height), 255).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_two_plugins_defining_a_name_differently_is_an_error_naming_both(
+    dots: None, install_plugin, capsys
+) -> None:
+    install_plugin(
+        distribution="qrplex-otherdots",
+        entry_name="otherdots",
+        module="qrplex_otherdots",
+        source=RIVAL_PLUGIN,
+    )
+    assert "dots" not in qrplex.symbologies()
+    with pytest.raises(qrplex.PluginError) as raised:
+        qrplex.generate("1", symbology="dots", backend="dots")
+    message = str(raised.value)
+    assert "'dots' (qrplex-dots)" in message
+    assert "'otherdots' (qrplex-otherdots)" in message
+    assert main(["backends"]) == 0
+    assert "symbology dots" in capsys.readouterr().out
+
+
+def test_redefining_a_core_symbology_is_a_conflict_with_the_core(install_plugin) -> None:
+    install_plugin(
+        distribution="qrplex-badqr", entry_name="badqr", module="qrplex_badqr", source=QR_REDEFINED
+    )
+    with pytest.raises(qrplex.PluginError, match=r"'qrplex' \(qrplex\) and 'badqr'"):
+        qrplex.generate("hello")
+    assert qrplex.generate("590123412345", symbology="ean13").content == "5901234123457"
+
+
+def test_strict_mode_raises_at_registration(dots: None, install_plugin, monkeypatch) -> None:
+    install_plugin(
+        distribution="qrplex-otherdots",
+        entry_name="otherdots",
+        module="qrplex_otherdots",
+        source=RIVAL_PLUGIN,
+    )
+    monkeypatch.setenv("QRPLEX_STRICT_PLUGINS", "1")
+    with pytest.raises(qrplex.PluginError, match="registered differently"):
+        Registry()
+
+
+@pytest.mark.parametrize(
+    ("symbology", "problem"),
+    [
+        ('spec.Symbology("Bad Name", "x", 2, 1, 1)', "its name must be"),
+        ('spec.Symbology("ok", "", 2, 1, 1)', "its title"),
+        ('spec.Symbology("ok", "Ok", 3, 1, 1)', "its dimension"),
+        ('spec.Symbology("ok", "Ok", 1, -1, 1)', "its quiet_left"),
+        ('spec.Symbology("ok", "Ok", 1, 1, 1, options=["height"])', "its options"),
+        ('spec.Symbology("ok", "Ok", 1, 1, 1, content="upper")', "its content must be callable"),
+        ('"not a spec"', "takes a qrplex.spec.Symbology"),
+    ],
+)
+def test_a_malformed_spec_makes_the_plugin_broken(
+    install_plugin, symbology: str, problem: str
+) -> None:
+    source = (
+        "import qrplex\nfrom qrplex import spec\n\n@qrplex.hookimpl\n"
+        f"def qrplex_register_symbologies(register):\n    register({symbology})\n"
+    )
+    module = "qrplex_bad_" + "".join(c if c.isalnum() else "_" for c in problem)
+    install_plugin(distribution="qrplex-bad", entry_name="bad", module=module, source=source)
+    with pytest.warns(RuntimeWarning, match=problem):
+        registry = Registry()
+    (broken,) = [info for info in registry.infos() if info.name == "bad"]
+    assert problem in (broken.error or "")
+    assert list(registry.symbologies()) == list(spec.SYMBOLOGIES)
+
+
+def test_a_clients_own_registry_supplies_its_symbologies() -> None:
+    """``Client(registry=...)`` (tests, embedding) validates with that registry's symbologies."""
+    import types
+
+    plugin = types.ModuleType("inline_dots")
+    exec(compile(DOTS_PLUGIN, "inline_dots", "exec"), plugin.__dict__)
+    registry = Registry(entry_points=False, plugins=[("dots", plugin)])
+    with qrplex.Client(backend="dots", fallback=[], registry=registry) as client:
+        assert client.generate("11", symbology="dots").content == "0000000000000011"
+    assert "dots" not in qrplex.symbologies()  # the installed plugins are untouched
