@@ -40,6 +40,7 @@ from qrplex._validation import validate_request as _validate
 from qrplex.errors import InvalidContentError, InvalidOptionError, InvalidRequestError
 
 __all__ = [
+    "CONTENT_CLASSES",
     "SYMBOLOGY_NAMES",
     "TRICKY_CONTENT",
     "GenerateCall",
@@ -59,6 +60,30 @@ __all__ = [
 SYMBOLOGY_NAMES: Final[tuple[str, ...]] = tuple(SYMBOLOGIES)
 """Every symbology the core knows, in its order."""
 
+CONTENT_CLASSES: Final[tuple[str, ...]] = (
+    "\t",
+    "a\tb",
+    "\ta",
+    "a\t",
+    "\xa0",  # NO-BREAK SPACE, alone, leading, inside and trailing
+    "\xa0a",
+    "a\xa0b",
+    "a\xa0",
+    " a ",
+    "a\u2003b\u3000",  # EM SPACE, IDEOGRAPHIC SPACE
+    "\u202fa\u2009",  # NARROW NO-BREAK SPACE, THIN SPACE
+    "a\u200bb\ufeff",  # ZERO WIDTH SPACE, ZERO WIDTH NO-BREAK SPACE
+    "a\r\nb\n",
+    "\x1b[0m\x07",
+    "\x01a\x7f",
+    "e\u0301",  # a combining acute accent, after a base and first of all
+    "\u0301a\u0308",
+    "\u00ad\u2028",  # SOFT HYPHEN, LINE SEPARATOR
+)
+"""Characters real data has and backends mangle (tabs and U+00A0 turned into spaces,
+control characters dropped, combining marks composed), at the edges and inside: explicit
+examples, tried on every run, where the symbology can carry them."""
+
 TRICKY_CONTENT: Final[dict[str, tuple[str, ...]]] = {
     "qr": (
         "\x80",  # C1 controls: Latin-1, but some encoders refuse them under ECI 3
@@ -73,8 +98,9 @@ TRICKY_CONTENT: Final[dict[str, tuple[str, ...]]] = {
         "0",
         "A",
         "a",
+        *CONTENT_CLASSES,
     ),
-    "microqr": ("0", "12345", "A", "a", "à@", "\x00", "ÿ"),
+    "microqr": ("0", "12345", "A", "a", "à@", "\x00", "ÿ", "\t", "a\tb", " a ", "a\r\n"),
     "ean13": ("400638133393", "0036000291452", "0000000000000"),
     "ean8": ("9638507", "00000000"),
     "upca": ("03600029145", "000000000000"),
@@ -90,8 +116,9 @@ TRICKY_CONTENT: Final[dict[str, tuple[str, ...]]] = {
         "12",
         "123",
         "a1234b",
+        *CONTENT_CLASSES,  # those beyond ISO-8859-1 are left out by tricky_content
     ),
-    "code39": ("A", "$A", "-. $/+%", "CODE39"),
+    "code39": ("A", "$A", "-. $/+%", "CODE39", " A", "A ", "A  B"),
     "itf": ("00", "12", "1234567890"),
 }
 """Contents that have tripped up encoders, tried on every run before random ones; those
