@@ -260,7 +260,17 @@ class LeakyBackend(AcmeBackend):
         return super().render(request)
 
 
+class LoudBackend(LeakyBackend):
+    """Wrong: every call fails with an error whose message shows its API key."""
+
+    name = "loud"
+
+    def render(self, request):
+        raise qrplex.BackendRejectedError(f"key {self.api_key} is not allowed", backend=self.name)
+
+
 BACKENDS = [
+    LoudBackend,
     AcmeBackend,
     SegnoWriterBackend,
     ShoutyBackend,
@@ -338,6 +348,10 @@ class TestLeaky(ExplicitOnly):
     @pytest.fixture
     def backend_settings(self):
         return {{"api_key": {SECRET!r}}}
+
+
+class TestLoud(TestLeaky):
+    backend_name = "loud"
 
 
 class TestOverriddenClient(TestAcme):
@@ -471,6 +485,17 @@ def test_a_leaky_backend_fails_every_test_that_makes_an_image_and_never_shows_th
     assert SECRET not in output
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed", 0) >= 3, output  # valid content, options, async
+
+
+def test_a_backend_whose_errors_show_its_key_fails_and_the_report_never_shows_it(
+    third_party: pytest.Pytester,
+) -> None:
+    result = _run(third_party, "test_acme.py::TestLoud", "--showlocals", "--tb=long", "-rA")
+    output = result.stdout.str() + result.stderr.str()
+    assert SECRET not in output
+    assert "the str() of a BackendRejectedError shows conformance_secrets[0]" in output
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) >= 3, output
 
 
 def test_an_overridden_client_with_a_breaker_is_refused_by_name(
