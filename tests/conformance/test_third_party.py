@@ -269,8 +269,19 @@ class LoudBackend(LeakyBackend):
         raise qrplex.BackendRejectedError(f"key {self.api_key} is not allowed", backend=self.name)
 
 
+class ReprBackend(AcmeBackend):
+    """Wrong: right images, clean errors, but its repr shows its API key."""
+
+    name = "repr"
+    settings = LeakyBackend.settings
+
+    def __repr__(self):
+        return f"<ReprBackend key={self.config['api_key']}>"
+
+
 BACKENDS = [
     LoudBackend,
+    ReprBackend,
     AcmeBackend,
     SegnoWriterBackend,
     ShoutyBackend,
@@ -352,6 +363,10 @@ class TestLeaky(ExplicitOnly):
 
 class TestLoud(TestLeaky):
     backend_name = "loud"
+
+
+class TestRepr(TestLeaky):
+    backend_name = "repr"
 
 
 class TestOverriddenClient(TestAcme):
@@ -496,6 +511,17 @@ def test_a_backend_whose_errors_show_its_key_fails_and_the_report_never_shows_it
     assert "the str() of a BackendRejectedError shows conformance_secrets[0]" in output
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed", 0) >= 3, output
+
+
+def test_a_backend_whose_repr_shows_its_key_fails_and_the_report_never_shows_it(
+    third_party: pytest.Pytester,
+) -> None:
+    test = "test_acme.py::TestRepr::test_errors_carry_no_secrets"
+    result = _run(third_party, test, "--showlocals", "--tb=long")
+    result.assert_outcomes(failed=1)
+    output = result.stdout.str() + result.stderr.str()
+    assert SECRET not in output
+    assert "backend 'repr': the repr() of the backend shows conformance_secrets[0]" in output
 
 
 def test_an_overridden_client_with_a_breaker_is_refused_by_name(
