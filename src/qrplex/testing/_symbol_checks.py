@@ -19,6 +19,7 @@ The quiet zone minimums come from :mod:`qrplex._symbologies` and the policy from
 from __future__ import annotations
 
 import io
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -79,23 +80,24 @@ def greyscale(data: bytes, media_type: str) -> Image.Image:
     return image.convert("L")
 
 
-def _dark_rows(image: Image.Image) -> list[list[bool]]:
-    width, height = image.size
-    data = image.tobytes()
-    return [[data[y * width + x] < _DARK for x in range(width)] for y in range(height)]
+def _dark_mask(image: Image.Image) -> Image.Image:
+    """255 where the pixel is dark, 0 elsewhere."""
+    return image.point(lambda value: 255 if value < _DARK else 0)
 
 
 def polarity_problem(image: Image.Image, dimension: int) -> str | None:
     """A sentence if the image's edges are (almost all) dark: light modules on a dark
     background. For a linear barcode only the left and right edges count (its bars may run
     to the top and bottom)."""
-    rows = _dark_rows(image)
-    if not rows or not rows[0]:
+    width, height = image.size
+    if not width or not height:
         return "the image has no pixels"
-    edge = [row[0] for row in rows] + [row[-1] for row in rows]
+    mask = _dark_mask(image)
+    edges = [mask.crop((0, 0, 1, height)), mask.crop((width - 1, 0, width, height))]
     if dimension == 2:
-        edge += rows[0] + rows[-1]
-    if sum(edge) >= 0.9 * len(edge):
+        edges += [mask.crop((0, 0, width, 1)), mask.crop((0, height - 1, width, height))]
+    pixels = b"".join(edge.tobytes() for edge in edges)
+    if pixels.count(255) >= 0.9 * len(pixels):
         return (
             "polarity: the edges of the image are dark (light modules on a dark background, "
             "or no quiet zone at all); scanners need dark modules on a light background"
@@ -115,58 +117,48 @@ class QuietZones:
     module: float
 
 
-def _runs(line: Sequence[bool]) -> list[tuple[bool, int]]:
-    runs: list[tuple[bool, int]] = []
-    for value in line:
-        if runs and runs[-1][0] == value:
-            runs[-1] = (value, runs[-1][1] + 1)
-        else:
-            runs.append((value, 1))
-    return runs
-
-
-def _linear_zones(rows: list[list[bool]]) -> QuietZones | None:
+def _linear_zones(mask: Image.Image) -> QuietZones | None:
     """On the scan line through the bars (the most frequent dark row pattern: text rows
     under the bars differ from one another), the margins over the narrowest element."""
-    patterns = Counter(tuple(row) for row in rows if any(row))
+    width, height = mask.size
+    data = mask.tobytes()
+    rows = (data[y * width : (y + 1) * width] for y in range(height))
+    patterns = Counter(row for row in rows if 255 in row)
     if not patterns:
         return None
     line = patterns.most_common(1)[0][0]
-    left = line.index(True)
-    right = len(line) - 1 - line[::-1].index(True)
-    inner = _runs(line[left : right + 1])
-    module = float(min(length for _, length in inner))
-    return QuietZones(left / module, (len(line) - 1 - right) / module, None, None, module)
+    left = line.index(255)
+    right = line.rindex(255)
+    inner = line[left : right + 1]
+    module = float(min(len(run) for run in re.findall(rb"\xff+|\x00+", inner)))
+    return QuietZones(left / module, (width - 1 - right) / module, None, None, module)
 
 
-def _matrix_zones(rows: list[list[bool]]) -> QuietZones | None:
+def _matrix_zones(mask: Image.Image) -> QuietZones | None:
     """Around the dark pixels' bounding box (a QR Code's finder patterns reach three corners,
     a Micro QR Code's timing patterns the far edges); the module is the finder pattern's
     top row (7 modules) over 7."""
-    dark_rows = [y for y, row in enumerate(rows) if any(row)]
-    if not dark_rows:
+    box = mask.getbbox()
+    if box is None:
         return None
-    top, bottom = dark_rows[0], dark_rows[-1]
-    columns = [x for x in range(len(rows[0])) if any(row[x] for row in rows)]
-    left, right = columns[0], columns[-1]
-    first = rows[top][left:]
-    run = first.index(False) if False in first else len(first)
-    module = run / 7
-    if module <= 0:
-        return None
+    width, height = mask.size
+    left, top, right, bottom = box  # right and bottom are exclusive
+    first = mask.crop((left, top, width, top + 1)).tobytes()
+    run = first.find(0)
+    module = (run if run >= 0 else len(first)) / 7
     return QuietZones(
         left / module,
-        (len(rows[0]) - 1 - right) / module,
+        (width - right) / module,
         top / module,
-        (len(rows) - 1 - bottom) / module,
+        (height - bottom) / module,
         module,
     )
 
 
 def measure_quiet_zones(image: Image.Image, dimension: int) -> QuietZones | None:
     """The quiet zones of the one symbol in ``image`` (``None`` if it has no dark pixel)."""
-    rows = _dark_rows(image)
-    return _matrix_zones(rows) if dimension == 2 else _linear_zones(rows)
+    mask = _dark_mask(image)
+    return _matrix_zones(mask) if dimension == 2 else _linear_zones(mask)
 
 
 def quiet_zone_problem(image: Image.Image, symbology: str) -> str | None:
