@@ -255,6 +255,10 @@ _EMOJI: Final = st.one_of(
     st.characters(min_codepoint=0x2600, max_codepoint=0x27BF),
     st.sampled_from(["\u200d", "\ufe0f", "\U0001f1ef", "\U0001f1f5", "\U0001f3fb"]),
 )
+_SPACES_AND_MARKS: Final = st.one_of(
+    st.sampled_from(["\t", "\xa0", "\n", "\r", " ", "\x0b", "\x0c", "\x1b", "\x7f"]),
+    st.characters(categories=["Zs", "Zl", "Zp", "Cc", "Cf", "Mn", "Me"]),
+)
 _FAMILIES: Final[tuple[_Family, ...]] = (
     _Family("digits", st.sampled_from(_DIGITS), st.sampled_from(_DIGITS)),
     _Family("alphanumeric", st.sampled_from(_ALNUM_ONLY), st.sampled_from(ALPHANUMERIC_CHARS)),
@@ -275,6 +279,11 @@ _FAMILIES: Final[tuple[_Family, ...]] = (
         _NO_SURROGATES.filter(lambda c: ord(c) > 255),
         _NO_SURROGATES,
     ),
+    _Family(  # real data: tabs, U+00A0 and other spaces, controls, combining marks
+        "spaces",
+        _SPACES_AND_MARKS.filter(lambda c: c not in ALPHANUMERIC_CHARS),
+        st.one_of(_SPACES_AND_MARKS, st.characters(min_codepoint=32, max_codepoint=126)),
+    ),
 )
 
 
@@ -288,7 +297,7 @@ def _fits(content: str, level: str, micro: bool) -> bool:
 def _families(micro: bool) -> tuple[_Family, ...]:
     """The families valid for the symbol: Micro QR has no ECI, so no text needing one."""
     samples = {"digits": "1", "alphanumeric": "A", "ascii": "a", "latin-1": "é", "cjk": "漢"}
-    samples |= {"emoji": "😀", "unicode": "Ω"}
+    samples |= {"emoji": "😀", "unicode": "Ω", "spaces": "\u2003"}
     return tuple(f for f in _FAMILIES if not (micro and segment_for(samples[f.name]).eci))
 
 
@@ -490,7 +499,10 @@ def _gtin_invalid(symbology: str) -> st.SearchStrategy[InvalidCase]:
 
 _LATIN1: Final = st.characters(max_codepoint=255)
 _CODE128_SPECIAL: Final = st.sampled_from(
-    ["99", "9", "00", "ñ", "ó", "ò", "ô", "\x00", "\x1d", "\x7f", "\x80", "\xff", " ", "é"]
+    [
+        *("99", "9", "00", "ñ", "ó", "ò", "ô", "\x00", "\x1d", "\x7f", "\x80", "\xff", " ", "é"),
+        *("\t", "\xa0", "\r\n", " x "),  # real data's tabs, no-break spaces, line breaks
+    ]
 )
 
 
@@ -586,14 +598,17 @@ def valid_content(symbology: str, error: str = "M") -> st.SearchStrategy[str]:
     """Contents the core accepts for ``symbology`` (at error level ``error`` for QR codes).
 
     * ``qr``: digits, the alphanumeric set, ASCII (control characters included), Latin-1,
-      CJK, emoji and any Unicode text without surrogates; short texts, texts exactly at the
+      CJK, emoji, any Unicode text without surrogates, and real data's whitespace: tabs,
+      U+00A0 and other Unicode spaces, line breaks, control characters, format characters
+      and combining marks among ASCII; short texts, texts exactly at the
       capacity of a random version, and texts at (or 1-2 units under) the capacity of
       version 40 at level ``error``, under the core's charset policy.
     * ``microqr``: the same for the kinds of text a Micro QR Code carries (no ECI), up to
       the capacity of M4 at ``error``.
     * ``ean13`` / ``ean8`` / ``upca`` / ``isbn13``: the data digits (the core adds the check
       digit) or all digits with the right check digit; ISBN-13 starts with 978 or 979.
-    * ``code128``: Latin-1 text with control characters, digit runs, ``"99"`` prefixes,
+    * ``code128``: Latin-1 text with control characters, tabs, U+00A0, digit runs, ``"99"``
+      prefixes,
       ``ñ ó ò ô`` (FNC look-alikes), single characters and long texts.
     * ``code39``: its 43 characters; ``itf``: even numbers of digits.
     """
