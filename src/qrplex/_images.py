@@ -12,9 +12,12 @@ import re
 import struct
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-__all__ = ["ImageInfo", "inspect_image", "rasterize_svg"]
+if TYPE_CHECKING:
+    from PIL import Image
+
+__all__ = ["ImageInfo", "explain_svg", "inspect_image", "rasterize_svg"]
 
 _PNG: Final = b"\x89PNG\r\n\x1a\n"
 _JPEG: Final = b"\xff\xd8\xff"
@@ -294,8 +297,18 @@ def rasterize_svg(data: bytes) -> object | None:
     ``fill`` / ``stroke`` other than white or none being dark, and a ``viewBox`` scaling user
     units to the ``width`` × ``height`` pixels, and ``transform`` attributes that only scale
     and translate. A pixel is dark when its centre is inside a dark shape. Anything else
-    (curves, rotations, text, gradients, images) returns ``None``: the caller can still
-    check the SVG's size, but not decode it.
+    (curves, rotations, text, gradients, images) returns ``None``; :func:`explain_svg` says
+    what it was.
+
+    Raises:
+        AssertionError: the SVG is not well-formed or has no pixel width and height.
+    """
+    raster = explain_svg(data)
+    return None if isinstance(raster, str) else raster
+
+
+def explain_svg(data: bytes) -> Image.Image | str:
+    """:func:`rasterize_svg`'s image, or why the SVG cannot be drawn (``"a circle element"``).
 
     Raises:
         AssertionError: the SVG is not well-formed or has no pixel width and height.
@@ -315,8 +328,10 @@ def rasterize_svg(data: bytes) -> object | None:
             offset_x, offset_y = numbers[0], numbers[1]
             scale_x, scale_y = width / numbers[2], height / numbers[3]
         rects = _dark_rects(root)
-    except (UnsupportedSvgError, ValueError):
-        return None
+    except UnsupportedSvgError as error:
+        return f"it uses {error}"
+    except ValueError as error:
+        return f"a number it cannot read: {error}"
     image = Image.new("L", (width, height), 255)
     draw = ImageDraw.Draw(image)
     for x0, y0, x1, y1 in rects:

@@ -9,7 +9,7 @@ Infinite service. The variables are captured here, at import: the autouse
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -120,14 +120,3 @@ def conformance_emulator() -> Iterator[Emulated]:
     )
     with EmulatorServer(app) as server:
         yield Emulated(base_url=server.base_url)
-
-
-def live_client(environ: Mapping[str, str] = CAPTURED_ENV) -> qrplex.Client:
-    """A client on the real service, configured from the captured environment."""
-    return qrplex.Client(
-        backend="cloudinfinite",
-        fallback=[],
-        config=NO_BREAKER,
-        environ=environ,
-        user_config=False,
-    )

@@ -1,30 +1,32 @@
-"""The conformance kit on ``cloudinfinite``: against the emulator, and live when asked."""
+"""The conformance kit on ``cloudinfinite``: against the emulator, and live when asked.
+
+Both give the backend's settings through the kit's hooks (``backend_settings``,
+``backend_environ``): the kit builds the client, with everything it relies on. The service
+chooses its own QR segmentation (the emulator renders with libzint, which mixes modes), so
+``free_segmentation`` is set: the kit still checks the ECI of every byte segment.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Mapping
+from typing import Any
 
 import pytest
 
-import qrplex
 from qrplex.testing import BackendConformance
 
-from .conftest import LIVE_SECRETS, LIVE_SKIP_REASON, Emulated, live_client
+from .conftest import CAPTURED_ENV, LIVE_SECRETS, LIVE_SKIP_REASON, Emulated
 
 
 class TestCloudInfiniteEmulated(BackendConformance):
     """QR codes and EAN-13 from the offline emulator, over loopback HTTP."""
 
     backend_name = "cloudinfinite"
+    free_segmentation = True
 
     @pytest.fixture
-    def conformance_client(self, conformance_emulator: Emulated) -> Iterator[qrplex.Client]:
-        with conformance_emulator.client() as client:
-            yield client
-
-    @pytest.fixture
-    def conformance_secrets(self, conformance_emulator: Emulated) -> Sequence[str]:
-        return conformance_emulator.secrets
+    def backend_settings(self, conformance_emulator: Emulated) -> Mapping[str, Any]:
+        return conformance_emulator.settings()
 
 
 @pytest.mark.skipif(LIVE_SKIP_REASON is not None, reason=LIVE_SKIP_REASON or "")
@@ -34,9 +36,9 @@ class TestCloudInfiniteLive(BackendConformance):
     "thorough"."""
 
     backend_name = "cloudinfinite"
+    free_segmentation = True
     secrets = LIVE_SECRETS
 
     @pytest.fixture
-    def conformance_client(self) -> Iterator[qrplex.Client]:
-        with live_client() as client:
-            yield client
+    def backend_environ(self) -> Mapping[str, str]:
+        return CAPTURED_ENV

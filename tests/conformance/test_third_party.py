@@ -1,8 +1,9 @@
-"""A backend written as a third party would: the kit passes it when it is right, and fails it,
-readably, when it mis-encodes.
+"""Backends written as a third party would: the kit passes them when they are right, and
+fails them, with a message naming the defect, when they have one a real scanner (or a user)
+would suffer from.
 
-The backends live in a throwaway project that :mod:`pytester` runs, with the kit's pytest
-plugin (``qrplex_client_factory``) loaded from its entry point as in any project.
+The backends live in a throwaway project that :mod:`pytester` runs, registered with the
+kit's ``backend_classes`` hook (no installed plugin needed), as in any project.
 """
 
 from __future__ import annotations
@@ -25,8 +26,11 @@ from qrplex.testing.strategies import GenerateCall
 # zxing-cpp is imported here, before pytester's in-process runs: pytester drops the modules a
 # run imported, and a nanobind extension imported a second time aborts the interpreter.
 
+SECRET = "sk-live-5f3a9c1e7b2d4086"
+"""The leaky backends' API key: no output of a kit run may show it."""
+
 PLUGIN = '''
-"""A third party's qrplex backend: QR codes encoded with segno, drawn with Pillow."""
+"""A third party's qrplex backends: the plugin guide's, right, and copies with one defect each."""
 
 import io
 
@@ -39,46 +43,103 @@ _DIGITS = frozenset("0123456789")
 _ALPHANUMERIC = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
 
 
-def encode(content, level):
-    """segno symbol under qrplex's charset policy (one segment, the mode given explicitly)."""
-    options = dict(error=level, micro=False, boost_error=False)
+def charset_policy(content):
+    """segno arguments that encode ``content`` the way the qrplex core sized it."""
     chars = set(content)
     if chars <= _DIGITS:
-        return segno.make(content, mode="numeric", **options)
-    if chars <= _ALPHANUMERIC:
-        return segno.make(content, mode="alphanumeric", **options)
+        mode = "numeric"
+    elif chars <= _ALPHANUMERIC:
+        mode = "alphanumeric"
+    else:
+        mode = "byte"
     if content.isascii():
-        return segno.make(content, mode="byte", encoding="latin-1", **options)
+        return {"mode": mode, "encoding": "latin-1", "eci": False}
     try:
         content.encode("latin-1")
     except UnicodeEncodeError:
-        return segno.make(content, mode="byte", encoding="utf-8", eci=True, **options)
-    return segno.make(content, mode="byte", encoding="latin-1", eci=True, **options)
+        return {"mode": mode, "encoding": "utf-8", "eci": True}  # ECI 26
+    return {"mode": mode, "encoding": "latin-1", "eci": True}  # ECI 3
 
 
 class AcmeBackend(qrplex.Backend):
-    """Right: QR codes, PNG, exactly as wide as asked, with the quiet zone."""
+    """Right (the plugin guide's backend): QR codes from segno, PNG and SVG, exactly as wide
+    as asked, with the quiet zone."""
 
     name = "acme"
+    capabilities = qrplex.Capabilities(
+        symbologies=frozenset({"qr"}),
+        formats=frozenset({"png", "svg"}),
+        options=frozenset({"error"}),
+    )
+    quiet = 4
+    dark, light = "#000000", "#ffffff"
+
+    def symbol(self, request):
+        return segno.make(
+            request.content,
+            error=request.options["error"],
+            micro=False,
+            boost_error=False,
+            **charset_policy(request.content),
+        )
+
+    def render(self, request):
+        code = self.symbol(request)
+        modules = len(code.matrix)
+        size = modules + 2 * self.quiet
+        width = request.width or 10 * size
+        scale = width // size
+        left = (width - scale * modules) // 2
+        if request.format == "svg":
+            data, media_type = self.svg(code, width, scale, left), "image/svg+xml"
+        else:
+            data, media_type = self.png(code, width, scale, left), "image/png"
+        return qrplex.Rendering(data, media_type, width, width)
+
+    def svg(self, code, width, scale, left):
+        dark = "".join(
+            f"M{left + x * scale} {left + y * scale}h{scale}v{scale}h-{scale}z"
+            for y, row in enumerate(code.matrix)
+            for x, module in enumerate(row)
+            if module
+        )
+        return (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{width}" '
+            f'viewBox="0 0 {width} {width}" shape-rendering="crispEdges">'
+            f'<rect width="{width}" height="{width}" fill="{self.light}"/>'
+            f'<path fill="{self.dark}" d="{dark}"/></svg>'
+        ).encode("utf-8")
+
+    def png(self, code, width, scale, left):
+        symbol = io.BytesIO()
+        code.save(symbol, kind="png", scale=scale, border=0, dark=self.dark, light=self.light)
+        canvas = Image.new("RGB", (width, width), self.light)
+        canvas.paste(Image.open(symbol).convert("RGB"), (left, left))
+        out = io.BytesIO()
+        canvas.save(out, format="PNG")
+        return out.getvalue()
+
+
+class SegnoWriterBackend(AcmeBackend):
+    """Right: segno's own PNG writer, with its 4-module border, padded to the width."""
+
+    name = "segnowriter"
     capabilities = qrplex.Capabilities(
         symbologies=frozenset({"qr"}), formats=frozenset({"png"}), options=frozenset({"error"})
     )
 
-    def symbol(self, request):
-        return encode(request.content, request.options["error"])
-
     def render(self, request):
-        matrix = self.symbol(request).matrix
-        size = len(matrix)
-        width = request.width or 8 * (size + 8)
-        scale = width // (size + 8)
-        modules = Image.new("L", (size, size), 255)
-        modules.putdata([0 if dark else 255 for row in matrix for dark in row])
-        image = Image.new("L", (width, width), 255)
-        offset = (width - size * scale) // 2
-        image.paste(modules.resize((size * scale,) * 2, Image.Resampling.NEAREST), (offset,) * 2)
+        code = self.symbol(request)
+        size = len(code.matrix) + 8
+        width = request.width or 4 * size
         out = io.BytesIO()
-        image.save(out, "PNG")
+        code.save(out, kind="png", scale=width // size, border=4)
+        symbol = Image.open(io.BytesIO(out.getvalue())).convert("L")
+        canvas = Image.new("L", (width, width), 255)
+        offset = (width - symbol.width) // 2
+        canvas.paste(symbol, (offset, offset))
+        out = io.BytesIO()
+        canvas.save(out, format="PNG")
         return qrplex.Rendering(out.getvalue(), "image/png", width, width)
 
 
@@ -88,7 +149,13 @@ class ShoutyBackend(AcmeBackend):
     name = "shouty"
 
     def symbol(self, request):
-        return encode(request.content.upper(), request.options["error"])
+        return segno.make(
+            request.content.upper(),
+            error=request.options["error"],
+            micro=False,
+            boost_error=False,
+            **charset_policy(request.content.upper()),
+        )
 
 
 class MojibakeBackend(AcmeBackend):
@@ -99,16 +166,136 @@ class MojibakeBackend(AcmeBackend):
     def symbol(self, request):
         content, level = request.content, request.options["error"]
         if content.isascii():
-            return encode(content, level)
+            return super().symbol(request)
         return segno.make(
             content, mode="byte", encoding="utf-8", error=level, micro=False, boost_error=False
         )
 
 
-BACKENDS = [AcmeBackend, ShoutyBackend, MojibakeBackend]
+class NarrowQuietBackend(AcmeBackend):
+    """Wrong: a quiet zone of 1 module."""
+
+    name = "narrowquiet"
+    quiet = 1
+
+
+class InvertedBackend(AcmeBackend):
+    """Wrong: light modules on a dark background."""
+
+    name = "inverted"
+    dark, light = "#ffffff", "#000000"
+
+
+class NoEciBackend(AcmeBackend):
+    """Wrong: ISO-8859-1 bytes without ECI 3 (zxing-cpp reads 'ÄÖÜ' as 'ﾄﾖﾜ')."""
+
+    name = "noeci"
+
+    def symbol(self, request):
+        policy = charset_policy(request.content)
+        if policy["encoding"] == "latin-1":
+            policy["eci"] = False
+        return segno.make(
+            request.content,
+            error=request.options["error"],
+            micro=False,
+            boost_error=False,
+            **policy,
+        )
+
+
+class SpacesBackend(AcmeBackend):
+    """Wrong: turns tabs and U+00A0 into spaces ("normalizing whitespace")."""
+
+    name = "spaces"
+
+    def symbol(self, request):
+        content = request.content.replace("\\t", " ").replace("\\xa0", " ")
+        return segno.make(
+            content,
+            error=request.options["error"],
+            micro=False,
+            boost_error=False,
+            **charset_policy(content),
+        )
+
+
+class RoundSvgBackend(AcmeBackend):
+    """Wrong for the kit: draws SVG modules as circles, which it cannot rasterize."""
+
+    name = "roundsvg"
+
+    def svg(self, code, width, scale, left):
+        dots = "".join(
+            f'<circle cx="{left + x * scale + scale / 2}" cy="{left + y * scale + scale / 2}" '
+            f'r="{scale / 2}"/>'
+            for y, row in enumerate(code.matrix)
+            for x, module in enumerate(row)
+            if module
+        )
+        return (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{width}">'
+            f'<rect width="{width}" height="{width}" fill="#fff"/>{dots}</svg>'
+        ).encode("utf-8")
+
+
+class LeakyBackend(AcmeBackend):
+    """Wrong: its first attempt fails with a transient error that shows its API key; the
+    core retries, so the image comes back with the key in ``image.attempts``."""
+
+    name = "leaky"
+    settings = (qrplex.Setting("api_key", "the API key", secret=True),)
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.api_key = config["api_key"]
+        self.calls = 0
+
+    def render(self, request):
+        self.calls += 1
+        if self.calls == 1:
+            raise qrplex.BackendUnavailableError(
+                f"503 from upstream for key={self.api_key}", backend=self.name
+            )
+        return super().render(request)
+
+
+class LoudBackend(LeakyBackend):
+    """Wrong: every call fails with an error whose message shows its API key."""
+
+    name = "loud"
+
+    def render(self, request):
+        raise qrplex.BackendRejectedError(f"key {self.api_key} is not allowed", backend=self.name)
+
+
+class ReprBackend(AcmeBackend):
+    """Wrong: right images, clean errors, but its repr shows its API key."""
+
+    name = "repr"
+    settings = LeakyBackend.settings
+
+    def __repr__(self):
+        return f"<ReprBackend key={self.config['api_key']}>"
+
+
+BACKENDS = [
+    LoudBackend,
+    ReprBackend,
+    AcmeBackend,
+    SegnoWriterBackend,
+    ShoutyBackend,
+    MojibakeBackend,
+    NarrowQuietBackend,
+    InvertedBackend,
+    NoEciBackend,
+    SpacesBackend,
+    RoundSvgBackend,
+    LeakyBackend,
+]
 '''
 
-TESTS = """
+TESTS = f"""
 import pytest
 from hypothesis import Phase, settings
 
@@ -119,19 +306,18 @@ import acme_qrplex
 
 class TestAcme(BackendConformance):
     backend_name = "acme"
+    backend_classes = acme_qrplex.BACKENDS
     conformance_settings = settings(
-        max_examples=25,
+        max_examples=10,
         deadline=None,
         derandomize=True,
         database=None,
         phases=[Phase.explicit, Phase.generate, Phase.shrink],  # "explain" traces: slow
     )
 
-    @pytest.fixture
-    def conformance_client(self, qrplex_client_factory):
-        return qrplex_client_factory(
-            self.backend_name, backends=acme_qrplex.BACKENDS, entry_points=False
-        )
+
+class TestSegnoWriter(TestAcme):
+    backend_name = "segnowriter"
 
 
 class TestShouty(TestAcme):
@@ -140,6 +326,56 @@ class TestShouty(TestAcme):
 
 class TestMojibake(TestAcme):
     backend_name = "mojibake"
+
+
+class ExplicitOnly(TestAcme):
+    # The defects below must be caught by the explicit examples alone (no random ones).
+    conformance_settings = settings(deadline=None, database=None, phases=[Phase.explicit])
+
+
+class TestNarrowQuiet(ExplicitOnly):
+    backend_name = "narrowquiet"
+
+
+class TestInverted(ExplicitOnly):
+    backend_name = "inverted"
+
+
+class TestNoEci(ExplicitOnly):
+    backend_name = "noeci"
+
+
+class TestSpaces(ExplicitOnly):
+    backend_name = "spaces"
+
+
+class TestRoundSvg(ExplicitOnly):
+    backend_name = "roundsvg"
+
+
+class TestLeaky(ExplicitOnly):
+    backend_name = "leaky"
+
+    @pytest.fixture
+    def backend_settings(self):
+        return {{"api_key": {SECRET!r}}}
+
+
+class TestLoud(TestLeaky):
+    backend_name = "loud"
+
+
+class TestRepr(TestLeaky):
+    backend_name = "repr"
+
+
+class TestOverriddenClient(TestAcme):
+    # The pre-settings-hook way: a whole client, here with the default circuit breaker.
+    @pytest.fixture
+    def conformance_client(self, qrplex_client_factory):
+        return qrplex_client_factory(
+            self.backend_name, backends=acme_qrplex.BACKENDS, entry_points=False
+        )
 """
 
 
@@ -157,10 +393,12 @@ def _run(pytester: pytest.Pytester, *selection: str) -> pytest.RunResult:
     return pytester.runpytest(*selection, "-p", "no:cacheprovider", "-p", "no:asyncio")
 
 
-def test_a_right_backend_passes_the_kit(third_party: pytest.Pytester) -> None:
-    result = _run(third_party, "test_acme.py::TestAcme")
+@pytest.mark.parametrize("backend", ["Acme", "SegnoWriter"])
+def test_a_right_backend_passes_the_kit(third_party: pytest.Pytester, backend: str) -> None:
+    """The plugin guide's backend (PNG and SVG), and one using segno's own PNG writer."""
+    result = _run(third_party, f"test_acme.py::Test{backend}")
     outcomes = result.parseoutcomes()
-    assert outcomes == {"passed": 56}, result.stdout.str()
+    assert set(outcomes) == {"passed"}, result.stdout.str()
 
 
 def _failure(output: str, backend: str) -> tuple[str, str]:
@@ -190,6 +428,121 @@ def test_a_mojibake_backend_fails_with_a_readable_message(third_party: pytest.Py
     assert read == content.encode("utf-8").decode("latin-1") != content
 
 
+@pytest.mark.parametrize(
+    ("backend", "test", "message"),
+    [
+        pytest.param(
+            "NarrowQuiet",
+            "test_valid_content[qr-png]",
+            r"backend 'narrowquiet', qr content .* \[png, width=None\]: quiet zone too narrow: "
+            r"left 1\.0, right 1\.0, top 1\.0, bottom 1\.0 modules \(module 10\.00 px\); "
+            r"QR Code needs at least 4 modules on every side",
+            id="quiet-zone-of-1-module",
+        ),
+        pytest.param(
+            "Inverted",
+            "test_valid_content[qr-svg]",
+            r"backend 'inverted', qr content .*: polarity: the edges of the image are dark "
+            r"\(light modules on a dark background",
+            id="light-on-dark",
+        ),
+        pytest.param(
+            "NoEci",
+            "test_valid_content[qr-png]",
+            r"backend 'noeci', qr content .* \(error M\) \[png, width=None\]: charset "
+            r"policy: the byte segment is under no ECI; expected ECI 3 \(ISO-8859-1\) "
+            r"\(ISO-8859-1 bytes without ECI 3: scanners guess the charset",
+            id="latin-1-without-eci-3",
+        ),
+        pytest.param(
+            "Spaces",
+            "test_valid_content[qr-png]",
+            r"backend 'spaces' mis-encoded qr content '\\t' \(error M\): zxing-cpp read ' ' "
+            r"\[png, width=None\] \(.*first difference at character 0: U\+0009 CHARACTER "
+            r"TABULATION became U\+0020 SPACE\)",
+            id="tabs-turned-into-spaces",
+        ),
+        pytest.param(
+            "RoundSvg",
+            "test_valid_content[qr-svg]",
+            r"backend 'roundsvg', qr content .* \[svg, width=None\]: an SVG the kit cannot "
+            r"rasterize \(it uses a circle element\), so it cannot be decoded",
+            id="svg-the-kit-cannot-read",
+        ),
+        pytest.param(
+            "Leaky",
+            "test_valid_content[qr-png]",
+            r"backend 'leaky': the message of a retried attempt \(image.attempts\[0\], "
+            r"BackendUnavailableError\) before the image for qr content .* shows "
+            r"conformance_secrets\[0\] \(24 characters; not repeated here\)",
+            id="secret-in-an-attempt",
+        ),
+    ],
+)
+def test_a_defect_fails_the_kit_with_a_message_naming_it(
+    third_party: pytest.Pytester, backend: str, test: str, message: str
+) -> None:
+    """Each defect class, on a backend that has only that one, fails on the explicit
+    examples alone (no random example needed), with a message that names it; and the kit's
+    report, even with local variables shown, never shows the secret."""
+    result = _run(third_party, f"test_acme.py::Test{backend}::{test}", "--showlocals")
+    result.assert_outcomes(failed=1)
+    output = result.stdout.str()
+    assert re.search(message, output), output
+    assert SECRET not in output + result.stderr.str()
+
+
+_IMAGE_TESTS = (
+    "test_valid_content[qr-png]",
+    "test_options_and_limits[qr]",
+    "test_async_generate[qr]",
+)
+_SECRETS_TEST = "test_errors_carry_no_secrets"
+
+
+def test_a_leaky_backend_fails_every_test_that_makes_an_image_and_never_shows_the_key(
+    third_party: pytest.Pytester,
+) -> None:
+    tests = [f"test_acme.py::TestLeaky::{test}" for test in _IMAGE_TESTS]
+    result = _run(third_party, *tests, "--showlocals", "--tb=long", "-rA")
+    output = result.stdout.str() + result.stderr.str()
+    assert SECRET not in output
+    result.assert_outcomes(failed=3)  # valid content, options, async
+
+
+def test_a_backend_whose_errors_show_its_key_fails_and_the_report_never_shows_it(
+    third_party: pytest.Pytester,
+) -> None:
+    tests = [f"test_acme.py::TestLoud::{test}" for test in (*_IMAGE_TESTS, _SECRETS_TEST)]
+    result = _run(third_party, *tests, "--showlocals", "--tb=long", "-rA")
+    output = result.stdout.str() + result.stderr.str()
+    assert SECRET not in output
+    assert "the str() of a BackendRejectedError shows conformance_secrets[0]" in output
+    result.assert_outcomes(failed=4)
+
+
+def test_a_backend_whose_repr_shows_its_key_fails_and_the_report_never_shows_it(
+    third_party: pytest.Pytester,
+) -> None:
+    test = "test_acme.py::TestRepr::test_errors_carry_no_secrets"
+    result = _run(third_party, test, "--showlocals", "--tb=long")
+    result.assert_outcomes(failed=1)
+    output = result.stdout.str() + result.stderr.str()
+    assert SECRET not in output
+    assert "backend 'repr': the repr() of the backend shows conformance_secrets[0]" in output
+
+
+def test_an_overridden_client_with_a_breaker_is_refused_by_name(
+    third_party: pytest.Pytester,
+) -> None:
+    result = _run(third_party, "test_acme.py::TestOverriddenClient::test_backend_declaration")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*the conformance client lacks what the kit relies on: its circuit breaker opens "
+         "after 5 failures*backend_settings*"]
+    )  # fmt: skip
+
+
 def test_the_mojibake_message_names_input_and_reading(third_party: pytest.Pytester) -> None:
     """The exact message for one input, checked directly (no hypothesis)."""
     third_party.syspathinsert()
@@ -203,6 +556,22 @@ def test_the_mojibake_message_names_input_and_reading(third_party: pytest.Pytest
         "backend 'mojibake' mis-encoded qr content 'é' (error M): zxing-cpp read 'Ã©' "
         "[png, width=29] (segments: byte; "
     )
+    assert str(failure.value).endswith(
+        "first difference at character 0: U+00E9 LATIN SMALL LETTER E WITH ACUTE became "
+        "U+00C3 LATIN CAPITAL LETTER A WITH TILDE)"
+    )
+
+
+def test_the_kits_objects_do_not_show_secrets(third_party: pytest.Pytester) -> None:
+    """The run's repr and its secrets' repr and str hide them."""
+    third_party.syspathinsert()
+    acme = importlib.import_module("acme_qrplex")
+    registry = Registry(entry_points=False, plugins=[("acme", plugin_for(acme.BACKENDS))])
+    with qrplex.Client(backend="acme", fallback=[], registry=registry) as client:
+        run = ConformanceRun("acme", client, (SECRET,), None, b"direct")
+        shown = repr(run) + str(run) + repr(run.secrets) + str(run.secrets)
+        assert SECRET not in shown
+        assert list(run.secrets) == [SECRET]
 
 
 class NaiveSegnoBackend(qrplex.Backend):
@@ -223,14 +592,47 @@ class NaiveSegnoBackend(qrplex.Backend):
         return qrplex.Rendering(out.getvalue(), "image/png", width, height)
 
 
+class ByteModeBackend(NaiveSegnoBackend):
+    """Writes every content in byte mode, digits too (scanners read it; the core sized the
+    symbol for the policy's mode, so a long one would not fit)."""
+
+    name = "bytemode"
+
+    def render(self, request: qrplex.CodeRequest) -> qrplex.Rendering:
+        code = segno.make(
+            request.content,
+            error=request.options["error"],
+            micro=False,
+            boost_error=False,
+            mode="byte",
+        )
+        out = io.BytesIO()
+        code.save(out, kind="png", scale=4, border=4)
+        width, height = code.symbol_size(scale=4, border=4)
+        return qrplex.Rendering(out.getvalue(), "image/png", width, height)
+
+
+def _direct_failure(content: str, backend: type[qrplex.Backend]) -> str:
+    registry = Registry(entry_points=False, plugins=[("direct", plugin_for([backend]))])
+    with qrplex.Client(backend=backend.name, fallback=[], registry=registry) as client:
+        run = ConformanceRun(backend.name, client, (), None, b"direct")
+        with pytest.raises(AssertionError) as failure:
+            run.check_valid(GenerateCall("qr", content, "png", None, {"error": "M"}))
+    return str(failure.value)
+
+
 def test_segnos_automatic_kanji_mode_is_caught() -> None:
     """segno encodes Latin-1 'à@' (bytes E0 40, a Shift JIS pair) in Kanji mode: a kanji."""
-    registry = Registry(entry_points=False, plugins=[("naive", plugin_for([NaiveSegnoBackend]))])
-    with qrplex.Client(backend="naive", fallback=[], registry=registry) as client:
-        run = ConformanceRun("naive", client, (), None, b"direct")
-        with pytest.raises(AssertionError) as failure:
-            run.check_valid(GenerateCall("qr", "à@", "png", None, {"error": "M"}))
-    assert str(failure.value).startswith(
+    assert _direct_failure("à@", NaiveSegnoBackend).startswith(
         "backend 'naive' mis-encoded qr content 'à@' (error M): zxing-cpp read '漾' "
         "[png, width=None] (segments: kanji; "
+    )
+
+
+def test_a_mode_other_than_the_policys_is_caught() -> None:
+    """Digits in byte mode read right, but are not what the policy (and the width check)
+    planned: the kit names the segments it read from the symbol's bits."""
+    assert _direct_failure("12345", ByteModeBackend) == (
+        "backend 'bytemode', qr content '12345' (error M) [png, width=None]: charset policy: "
+        "the symbol has segments byte; expected one numeric segment for this content"
     )

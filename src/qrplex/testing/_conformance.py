@@ -9,16 +9,20 @@ A plugin author subclasses it in a test module::
 
 and pytest runs, for every symbology and format the backend *declares*, hypothesis-driven
 checks that each valid content comes back as an image that decodes (zxing-cpp) to exactly
-that content, at the width asked for, with a truthful media type; that invalid requests
-raise the documented errors; that what it does not declare is refused with
-``UnsupportedError``; and that no error message shows a secret.
+that content, at the width asked for, with a truthful media type, dark on light, with
+the symbology's quiet zones, and (QR codes) the charset policy's mode and ECI as read from
+the symbol's bits; that invalid requests raise the documented errors; that what it does not
+declare is refused with ``UnsupportedError``; and that no error message, retried attempt or
+repr shows a secret, nor does the kit's own output.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, Final
 
 import pytest
@@ -28,7 +32,8 @@ from hypothesis import settings as Settings  # noqa: N812 - the class, not a pro
 from hypothesis import strategies as st
 
 import qrplex
-from qrplex._backend import Capabilities
+from qrplex._backend import Backend, Capabilities
+from qrplex._config import MAX_BREAKER_THRESHOLD
 from qrplex._qr_capacity import MICRO_QR_LEVELS, QR_LEVELS
 from qrplex._symbologies import MEDIA_TYPES, SYMBOLOGIES
 from qrplex._validation import MAX_WIDTH, REQUEST_FORMATS, minimum_width, validate_request
@@ -39,15 +44,21 @@ from qrplex.errors import (
 )
 
 from .._decoding import Reading, read_one
-from .._images import inspect_image, rasterize_svg
+from .._images import inspect_image
 from . import strategies
+from ._symbol_checks import charset_problem, greyscale, polarity_problem, quiet_zone_problem
 from .strategies import GenerateCall, InvalidCase
 
-__all__ = ["BackendConformance"]
+__all__ = ["KIT_CONFIG", "BackendConformance", "ConformanceRun", "Secrets"]
 
 SYMBOLOGY_NAMES: Final = strategies.SYMBOLOGY_NAMES
 FORMATS: Final = REQUEST_FORMATS
 _LEVEL_ORDER: Final = {level: index for index, level in enumerate(QR_LEVELS)}
+KIT_CONFIG: Final[Mapping[str, Any]] = {"breaker_threshold": MAX_BREAKER_THRESHOLD}
+"""What the kit's client is configured with besides the backend's settings: a circuit breaker
+that never opens, so that every call (and every shrinking step of hypothesis) reaches the
+backend and a flaky backend fails with its own error, not with the breaker's."""
+_SECRET_WORDS: Final = ("secret", "key", "token", "password", "credential", "auth")
 # A plain content per symbology, for the checks that need just one.
 _SAMPLES: Final[dict[str, tuple[str, ...]]] = {
     "qr": ("https://example.com/?q=1", "Grüße, 世界 😀", "0123456789"),
@@ -67,6 +78,49 @@ def _option_for(symbology: str) -> tuple[str, Any]:
     return ("error", "Q") if SYMBOLOGIES[symbology].dimension == 2 else ("height", 80)
 
 
+class Secrets(tuple[str, ...]):
+    """The secrets no output may show; its ``repr`` does not show them either."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} secrets, not shown>"
+
+    __str__ = __repr__
+
+
+_CONTROL_NAMES: Final = {
+    "\t": "CHARACTER TABULATION",
+    "\n": "LINE FEED",
+    "\r": "CARRIAGE RETURN",
+    "\x00": "NULL",
+    "\x1b": "ESCAPE",
+    "\x7f": "DELETE",
+}
+
+
+def _named(char: str) -> str:
+    name = unicodedata.name(char, "") or _CONTROL_NAMES.get(char, "")
+    if not name and unicodedata.category(char) == "Cc":
+        name = "a control character"
+    return f"U+{ord(char):04X}" + (f" {name}" if name else "")
+
+
+def first_difference(expected: str, read: str) -> str:
+    """Where ``read`` first differs from ``expected``, with the characters' names."""
+    index = next(
+        (i for i, (a, b) in enumerate(zip(expected, read, strict=False)) if a != b),
+        min(len(expected), len(read)),
+    )
+    if index < len(expected) and index < len(read):
+        change = f"{_named(expected[index])} became {_named(read[index])}"
+    elif index < len(expected):
+        change = f"{_named(expected[index])} and what follows are missing"
+    else:
+        change = f"{_named(read[index])} was added"
+    return f"first difference at character {index}: {change}"
+
+
 @dataclass
 class ConformanceRun:
     """The checks, bound to one backend, client and test; used by :class:`BackendConformance`.
@@ -74,16 +128,22 @@ class ConformanceRun:
     Attributes:
         name: the backend's name.
         client: the client whose primary backend it is (no fallback).
-        secrets: strings that must never appear in an error.
+        secrets: strings that must never appear in an error, an attempt or a repr.
         settings: hypothesis settings for the property checks (``None``: the active profile).
         database_key: what tells this test's examples apart in the hypothesis database.
+        free_segmentation: the backend chooses its own QR segments (a service may); the
+            ECI of every byte segment is still checked.
     """
 
     name: str
     client: qrplex.Client
-    secrets: Sequence[str]
+    secrets: Sequence[str] = field(repr=False)
     settings: Settings | None
     database_key: bytes
+    free_segmentation: bool = False
+
+    def __post_init__(self) -> None:
+        self.secrets = Secrets(self.secrets)
 
     @property
     def capabilities(self) -> Capabilities:
@@ -118,49 +178,88 @@ class ConformanceRun:
             inner._hypothesis_internal_add_digest = self.database_key
         test()
 
-    # -- single checks -----------------------------------------------------------------------
+    # -- secrets -----------------------------------------------------------------------------
 
-    def no_secrets(self, error: BaseException) -> None:
-        """Fail if ``str(error)`` or ``repr(error)`` (or those of its causes) show a secret."""
+    def leak(self, text: str, where: str) -> str | None:
+        """The kit's failure message if ``text`` (described by ``where``) shows a secret."""
+        for index, secret in enumerate(self.secrets):
+            if secret and secret in text:
+                return (
+                    f"backend {self.name!r}: {where} shows conformance_secrets[{index}] "
+                    f"({len(secret)} characters; not repeated here)"
+                )
+        return None
+
+    def error_leak(self, error: BaseException) -> str | None:
+        """The failure message if ``str()`` or ``repr()`` of ``error`` or of an error it was
+        raised from (or during) shows a secret."""
         seen: BaseException | None = error
         visited: set[int] = set()
         while seen is not None and id(seen) not in visited:
             visited.add(id(seen))
-            for index, secret in enumerate(self.secrets):
-                for text, how in ((str(seen), "str"), (repr(seen), "repr")):
-                    if secret and secret in text:
-                        raise AssertionError(
-                            f"backend {self.name!r}: the {how}() of a {type(seen).__name__} "
-                            f"shows conformance_secrets[{index}] ({len(secret)} characters; "
-                            f"not repeated here)"
-                        )
+            for text, how in ((str(seen), "str"), (repr(seen), "repr")):
+                leak = self.leak(text, f"the {how}() of a {type(seen).__name__}")
+                if leak is not None:
+                    return leak
             seen = seen.__cause__ or seen.__context__
+        return None
+
+    def no_secrets(self, error: BaseException) -> None:
+        """Fail if ``str(error)`` or ``repr(error)`` (or those of its causes) show a secret.
+
+        The failure is raised without the error attached (no cause, no context), so that
+        pytest's report does not print the secret it is about.
+        """
+        __tracebackhide__ = True
+        leak = self.error_leak(error)
+        if leak is not None:
+            raise _SecretShownError(leak)
+
+    def check_attempts(self, image: qrplex.CodeImage, what: str) -> None:
+        """Fail if a retried or failed attempt before the image shows a secret."""
+        __tracebackhide__ = True
+        for index, attempt in enumerate(image.attempts):
+            leak = self.leak(
+                f"{attempt.error_type}: {attempt.message}",
+                f"the message of a retried attempt (image.attempts[{index}], "
+                f"{attempt.error_type}) before the image for {what}",
+            )
+            if leak is not None:
+                raise _SecretShownError(leak)
+
+    # -- single checks -----------------------------------------------------------------------
 
     def _generate(self, call: GenerateCall) -> qrplex.CodeImage:
+        __tracebackhide__ = True
         try:
             return self.client.generate(call.content, **call.kwargs())
         except QrplexError as error:
-            self.no_secrets(error)
-            raise AssertionError(
-                f"backend {self.name!r} failed on valid {call.describe()} "
-                f"[{call.format}, width={call.width}]: {type(error).__name__}: {error}"
-            ) from error
+            failure = error
+        self.no_secrets(failure)
+        raise AssertionError(
+            f"backend {self.name!r} failed on valid {call.describe()} "
+            f"[{call.format}, width={call.width}]: {type(failure).__name__}: {failure}"
+        ) from failure
 
     async def _agenerate(self, call: GenerateCall) -> qrplex.CodeImage:
+        __tracebackhide__ = True
         try:
             return await self.client.agenerate(call.content, **call.kwargs())
         except QrplexError as error:
-            self.no_secrets(error)
-            raise AssertionError(
-                f"backend {self.name!r} failed on valid {call.describe()} "
-                f"[{call.format}, width={call.width}] (agenerate): {type(error).__name__}: "
-                f"{error}"
-            ) from error
+            failure = error
+        self.no_secrets(failure)
+        raise AssertionError(
+            f"backend {self.name!r} failed on valid {call.describe()} "
+            f"[{call.format}, width={call.width}] (agenerate): {type(failure).__name__}: "
+            f"{failure}"
+        ) from failure
 
     def check_image(self, call: GenerateCall, image: qrplex.CodeImage) -> None:
         """Every promise about the image of a valid ``call``."""
+        __tracebackhide__ = True
         where = f"[{call.format}, width={call.width}]"
         what = f"{call.describe()} {where}"
+        self.check_attempts(image, what)
         if image.backend != self.name:
             raise AssertionError(
                 f"the image for {what} was made by backend {image.backend!r}, not "
@@ -184,9 +283,13 @@ class ConformanceRun:
         try:
             info = inspect_image(image.data)
         except AssertionError as error:
+            problem = str(error)
+        else:
+            problem = ""
+        if problem:
             raise AssertionError(
-                f"backend {self.name!r} returned unusable {call.format} bytes for {what}: {error}"
-            ) from None
+                f"backend {self.name!r} returned unusable {call.format} bytes for {what}: {problem}"
+            )
         if info.media_type != media_type or image.media_type != media_type:
             raise AssertionError(
                 f"backend {self.name!r} returned {info.media_type} bytes labelled "
@@ -207,7 +310,8 @@ class ConformanceRun:
                 f"backend {self.name!r} returned an image {info.width} px wide for {what}: "
                 f"narrower than the symbol with its quiet zones ({minimum} px)"
             )
-        if SYMBOLOGIES[call.symbology].dimension == 2 and info.width != info.height:
+        dimension = SYMBOLOGIES[call.symbology].dimension
+        if dimension == 2 and info.width != info.height:
             raise AssertionError(
                 f"backend {self.name!r}: the image for {what} is {info.width}x{info.height} "
                 f"px; a matrix code's image is square"
@@ -217,13 +321,12 @@ class ConformanceRun:
             raise AssertionError(
                 f"backend {self.name!r} returned an image {info.height} px high for {what}"
             )
+        self._check_pixels(call, image, what)
         reading = self._read(call, image, what)
-        if reading is None:
-            return
         if reading.text != expected:
             raise AssertionError(
                 f"backend {self.name!r} mis-encoded {call.describe()}: zxing-cpp read "
-                f"{reading.text!r} {where}{_reading_details(reading)}"
+                f"{reading.text!r} {where}{_reading_details(reading, expected)}"
             )
         level = str(options.get("error", "")).upper()
         made = reading.ec_level
@@ -236,19 +339,46 @@ class ConformanceRun:
                 f"backend {self.name!r} made a level {made} symbol for {what}; asked for "
                 f"level {level}"
             )
+        if call.symbology in ("qr", "microqr"):
+            charset = charset_problem(
+                expected,
+                call.symbology,
+                reading.segments,
+                free_segmentation=self.free_segmentation,
+            )
+            if charset is not None:
+                raise AssertionError(f"backend {self.name!r}, {what}: {charset}")
 
-    def _read(self, call: GenerateCall, image: qrplex.CodeImage, what: str) -> Reading | None:
-        if image.media_type == "image/svg+xml" and rasterize_svg(image.data) is None:
-            return None  # not drawable by the kit: size and well-formedness checked only
+    def _check_pixels(self, call: GenerateCall, image: qrplex.CodeImage, what: str) -> None:
+        """Polarity and quiet zones, measured in the image (an SVG rasterized first)."""
+        __tracebackhide__ = True
+        try:
+            raster = greyscale(image.data, image.media_type)
+        except AssertionError as error:
+            problem = str(error)
+        else:
+            dimension = SYMBOLOGIES[call.symbology].dimension
+            problem = (
+                polarity_problem(raster, dimension)
+                or quiet_zone_problem(raster, call.symbology)
+                or ""
+            )
+        if problem:
+            raise AssertionError(f"backend {self.name!r}, {what}: {problem}")
+
+    def _read(self, call: GenerateCall, image: qrplex.CodeImage, what: str) -> Reading:
+        __tracebackhide__ = True
         try:
             return read_one(image.data, call.symbology)
-        except AssertionError as error:
-            raise AssertionError(
-                f"backend {self.name!r} made an image zxing-cpp cannot read for {what}: {error}"
-            ) from None
+        except (AssertionError, ValueError) as error:
+            problem = str(error)
+        raise AssertionError(
+            f"backend {self.name!r} made an image zxing-cpp cannot read for {what}: {problem}"
+        )
 
     def check_valid(self, call: GenerateCall) -> None:
         """Generate ``call`` and check the image."""
+        __tracebackhide__ = True
         self.check_image(call, self._generate(call))
 
     def check_refused(
@@ -261,26 +391,29 @@ class ConformanceRun:
         agenerate: bool = False,
     ) -> None:
         """``generate(content, **kwargs)`` must raise ``error`` (without secrets)."""
+        __tracebackhide__ = True
         described = f"{kwargs.get('symbology', 'qr')} content {content!r}" + "".join(
             f", {key}={value!r}" for key, value in kwargs.items() if key != "symbology"
         )
+        raised: QrplexError | None = None
         try:
             if agenerate:
                 asyncio.run(self.client.agenerate(content, **kwargs))
             else:
                 self.client.generate(content, **kwargs)
-        except QrplexError as raised:
-            self.no_secrets(raised)
-            if not isinstance(raised, error):
-                raise AssertionError(
-                    f"backend {self.name!r}: {described} ({why}) should raise "
-                    f"{error.__name__}, not {type(raised).__name__}: {raised}"
-                ) from raised
-            return
-        raise AssertionError(
-            f"backend {self.name!r}: {described} ({why}) should raise {error.__name__}, "
-            f"but it returned an image"
-        )
+        except QrplexError as failure:
+            raised = failure
+        if raised is None:
+            raise AssertionError(
+                f"backend {self.name!r}: {described} ({why}) should raise {error.__name__}, "
+                f"but it returned an image"
+            )
+        self.no_secrets(raised)
+        if not isinstance(raised, error):
+            raise AssertionError(
+                f"backend {self.name!r}: {described} ({why}) should raise "
+                f"{error.__name__}, not {type(raised).__name__}: {raised}"
+            ) from raised
 
     def check_invalid(self, case: InvalidCase) -> None:
         """An invalid request raises the error the core documents for it."""
@@ -297,7 +430,11 @@ class ConformanceRun:
             )
 
 
-def _reading_details(reading: Reading) -> str:
+class _SecretShownError(AssertionError):
+    """A secret was shown; raised without the error that showed it attached."""
+
+
+def _reading_details(reading: Reading, expected: str) -> str:
     details = []
     if reading.modes:
         details.append(f"segments: {', '.join(reading.modes)}")
@@ -305,6 +442,7 @@ def _reading_details(reading: Reading) -> str:
         details.append(f"zxing-cpp's own text {reading.reader_text!r}")
     if reading.symbology_identifier:
         details.append(f"symbology identifier {reading.symbology_identifier}")
+    details.append(first_difference(expected, reading.text))
     return f" ({'; '.join(details)})" if details else ""
 
 
@@ -315,90 +453,166 @@ def _levels(symbology: str) -> tuple[str, ...]:
 class BackendConformance:
     """Contract tests for a qrplex backend; subclass it in a test module.
 
-    Set :attr:`backend_name`. Optionally override the ``conformance_client`` fixture (a
-    :class:`qrplex.Client` whose primary backend is yours, without fallback: configured with
-    credentials, an emulator endpoint, a custom registry, ...), list secrets in
-    :attr:`secrets` or the ``conformance_secrets`` fixture, and set
-    :attr:`conformance_settings` to hypothesis settings for these tests (by default the
-    active hypothesis profile applies).
+    Set :attr:`backend_name`. Give credentials and endpoints with the ``backend_settings``
+    fixture (the ``[backends.<name>]`` table of a config file, as a mapping) and, for a
+    backend configured from environment variables, ``backend_environ``; list extra secrets
+    in :attr:`secrets` (settings whose key contains ``secret``, ``key``, ``token``,
+    ``password``, ``credential`` or ``auth`` are secrets already). :attr:`backend_classes`
+    registers backend classes without an installed plugin; :attr:`conformance_settings`
+    takes hypothesis settings (by default the active profile applies).
+
+    The ``conformance_client`` fixture builds the client from these: your backend alone
+    (no fallback), isolated from the developer's environment and config files, with a
+    circuit breaker that never opens (:data:`KIT_CONFIG`). Overriding the fixture itself is
+    still possible, but the kit then checks that the client has those properties and fails
+    naming any it lacks.
 
     For every symbology (tests are parametrized by symbology, and format):
 
-    * declared ones: every valid content (first the known-tricky
-      :data:`~qrplex.testing.strategies.TRICKY_CONTENT`, then
+    * declared ones: every valid content (first the explicit examples of
+      :data:`~qrplex.testing.strategies.TRICKY_CONTENT`, which include tabs, U+00A0 and other
+      Unicode spaces, control characters and combining marks at the edges and inside; then
       :func:`~qrplex.testing.strategies.valid_calls`: widths from the minimum upward, every
       error level / heights if the backend declares the option) gives an image that
-      zxing-cpp decodes to exactly the normalized content, as wide as asked (and as high,
-      for a ``height``), with the media type its bytes really have, square for matrix codes,
-      at least as wide as the symbol with its quiet zones, with ``image.backend ==
-      backend_name``. SVGs are decoded when the kit can rasterize
-      them (rectangles and straight strokes); other SVGs are checked for well-formedness,
-      ``width`` / ``height`` only;
+
+      - has the media type its bytes really have, is as wide as asked (and as high, for a
+        ``height``), square for matrix codes, at least as wide as the symbol with its quiet
+        zones, with ``image.backend == backend_name``;
+      - is dark on light (its edges light) and has, measured in its pixels, at least the
+        symbology's quiet zone on every side (half a module of rounding allowed);
+      - zxing-cpp decodes to exactly the normalized content, at the error level asked or
+        higher; every format is decoded: an SVG the kit cannot rasterize (anything but
+        rectangles and straight strokes) fails;
+      - for QR and Micro QR, has the segments the charset policy prescribes, read from the
+        symbol's bits by the kit's own reader: one segment in the policy's mode, ECI 3
+        before ISO-8859-1 bytes, ECI 26 before UTF-8, no ECI for ASCII
+        (:attr:`free_segmentation` relaxes the "one segment" part for a service that
+        segments on its own, never the ECI);
+      - carries no secret in the messages of its retried attempts (``image.attempts``);
     * ones it does not declare (symbology, format, option, widths above ``max_width``)
       raise :class:`~qrplex.errors.UnsupportedError`;
     * invalid contents and options raise :class:`~qrplex.errors.InvalidContentError` /
       :class:`~qrplex.errors.InvalidOptionError`, whatever the backend declares;
     * ``agenerate`` serves the same as ``generate``;
-    * no error's ``str`` or ``repr`` contains one of the secrets.
+    * no error's ``str`` or ``repr`` (nor those of its causes), nor the backend's or the
+      client's repr, contains one of the secrets; the kit's own failure messages, reprs and
+      reports never repeat a secret either.
 
-    Failures name the backend, the input and what zxing-cpp read, for example
-    ``backend 'acme' mis-encoded qr content 'é' (error M): zxing-cpp read 'Ã©'``; hypothesis
-    shrinks the input first.
+    Failures name the backend, the input and the defect, for example
+    ``backend 'acme' mis-encoded qr content 'é' (error M): zxing-cpp read 'Ã©'`` or
+    ``backend 'acme', qr content '0' (error M) [png, width=None]: quiet zone too narrow:
+    left 1.0, ...``; hypothesis shrinks the input first.
 
     Example::
 
-        import pytest, qrplex
+        import pytest
         from qrplex.testing import BackendConformance
 
         class TestAcme(BackendConformance):
             backend_name = "acme"
-            secrets = ("test-api-key",)
 
             @pytest.fixture
-            def conformance_client(self):
-                config = {"backends": {"acme": {"api_key": "test-api-key"}}}
-                with qrplex.Client(backend="acme", fallback=[], config=config) as client:
-                    yield client
+            def backend_settings(self):
+                return {"api_key": "test-api-key", "endpoint": "http://127.0.0.1:8080"}
     """
 
     backend_name: ClassVar[str] = ""
     """The name of the backend under test (as registered)."""
 
     secrets: ClassVar[Sequence[str]] = ()
-    """Strings that must never appear in an error message (credentials)."""
+    """Strings that must never appear in an error message (besides the secret-looking
+    values of ``backend_settings``)."""
+
+    backend_classes: ClassVar[Sequence[type[Backend]]] = ()
+    """Backend classes to register without an installed plugin (only these are then
+    known); empty: the installed plugins."""
+
+    free_segmentation: ClassVar[bool] = False
+    """The backend (a service) chooses its own QR segmentation: mixed modes are accepted,
+    wrong or missing ECIs are not."""
 
     conformance_settings: ClassVar[Settings | None] = None
     """Hypothesis settings for the property tests; ``None`` uses the active profile."""
 
     @pytest.fixture
-    def conformance_client(self) -> Iterator[qrplex.Client]:
-        """The client under test: ``backend_name`` as the primary backend, no fallback, and a
-        circuit breaker that never opens (so that shrinking a failure sees the same error)."""
-        config = {"breaker_threshold": 1_000_000_000}
-        with qrplex.Client(backend=self.backend_name, fallback=[], config=config) as client:
+    def backend_settings(self) -> Mapping[str, Any]:
+        """The backend's settings (credentials, endpoint, ...): the ``[backends.<name>]``
+        table of a config file. Override it; by default none."""
+        return {}
+
+    @pytest.fixture
+    def backend_environ(self) -> Mapping[str, str]:
+        """The environment the client reads (``QRPLEX_*`` variables); by default empty, so
+        that the developer's own environment does not leak into the tests."""
+        return {}
+
+    @pytest.fixture
+    def conformance_client(
+        self,
+        backend_settings: Mapping[str, Any],
+        backend_environ: Mapping[str, str],
+        tmp_path: Path,
+    ) -> Iterator[qrplex.Client]:
+        """The client under test: ``backend_name`` alone, configured with ``backend_settings``
+        and ``backend_environ``, without config files, and with :data:`KIT_CONFIG`."""
+        registry = None
+        if self.backend_classes:
+            from qrplex._registry import Registry
+
+            from .pytest_plugin import _plugin_for
+
+            plugins = [("qrplex-conformance-backends", _plugin_for(self.backend_classes))]
+            registry = Registry(entry_points=False, plugins=plugins)
+        config = {**KIT_CONFIG, "backends": {self.backend_name: dict(backend_settings)}}
+        with qrplex.Client(
+            backend=self.backend_name,
+            fallback=[],
+            config=config,
+            registry=registry,
+            environ=dict(backend_environ),
+            cwd=tmp_path,
+            user_config=False,
+        ) as client:
             yield client
 
     @pytest.fixture
-    def conformance_secrets(self) -> Sequence[str]:
-        """Secrets no error may show; :attr:`secrets` unless overridden."""
-        return tuple(self.secrets)
+    def conformance_secrets(self, backend_settings: Mapping[str, Any]) -> Sequence[str]:
+        """Secrets no output may show: :attr:`secrets` and the values of
+        ``backend_settings`` whose key names a secret."""
+        found = [
+            value
+            for key, value in backend_settings.items()
+            if isinstance(value, str) and value and any(w in key.lower() for w in _SECRET_WORDS)
+        ]
+        return Secrets(dict.fromkeys([*self.secrets, *found]))
 
     @pytest.fixture
     def conformance(
         self,
         conformance_client: qrplex.Client,
         conformance_secrets: Sequence[str],
+        backend_settings: Mapping[str, Any],
         request: pytest.FixtureRequest,
     ) -> ConformanceRun:
-        """The checks, bound to this backend, client and test."""
+        """The checks, bound to this backend, client and test. The values of settings the
+        backend declares ``secret`` are secrets too."""
+        __tracebackhide__ = True
         if not self.backend_name:
             raise TypeError(f"{type(self).__name__} must set backend_name")
+        _check_client(self.backend_name, conformance_client)
+        declared = {
+            setting.name
+            for setting in conformance_client.registry.get(self.backend_name).settings
+            if setting.secret
+        }
+        values = [str(backend_settings[key]) for key in declared if key in backend_settings]
         return ConformanceRun(
             name=self.backend_name,
             client=conformance_client,
-            secrets=tuple(conformance_secrets),
+            secrets=Secrets(dict.fromkeys([*conformance_secrets, *values])),
             settings=self.conformance_settings,
             database_key=request.node.nodeid.encode(),
+            free_segmentation=self.free_segmentation,
         )
 
     # -- the tests -----------------------------------------------------------------------------
@@ -514,31 +728,63 @@ class BackendConformance:
 
     def test_errors_carry_no_secrets(self, conformance: ConformanceRun) -> None:
         """No error the backend can cause, nor its repr, shows a secret."""
+        __tracebackhide__ = True
+        calls: list[tuple[str, dict[str, Any], type[QrplexError]]] = []
         for symbology in SYMBOLOGY_NAMES:
-            for content, kwargs in (
-                ("", {}),
-                (_SAMPLES[symbology][0], {"width": 1}),
-                (_SAMPLES[symbology][0], {"format": "pdf"}),
-            ):
-                try:
-                    conformance.client.generate(content, symbology=symbology, **kwargs)
-                except InvalidRequestError as error:
-                    conformance.no_secrets(error)
-            for format in FORMATS:
-                try:
-                    conformance.client.generate(
-                        _SAMPLES[symbology][0], symbology=symbology, format=format
-                    )
-                except QrplexError as error:
-                    conformance.no_secrets(error)
-        try:
-            conformance.client.generate("x", backend=f"{conformance.name}-no-such-backend")
-        except QrplexError as error:
-            conformance.no_secrets(error)
+            sample = _SAMPLES[symbology][0]
+            calls += [
+                ("", {"symbology": symbology}, InvalidRequestError),
+                (sample, {"symbology": symbology, "width": 1}, InvalidRequestError),
+                (sample, {"symbology": symbology, "format": "pdf"}, InvalidRequestError),
+            ]
+            calls += [
+                (sample, {"symbology": symbology, "format": format}, QrplexError)
+                for format in FORMATS
+            ]
+        calls.append(("x", {"backend": f"{conformance.name}-no-such-backend"}, QrplexError))
+        for content, kwargs, expected in calls:
+            raised: QrplexError | None = None
+            try:
+                conformance.client.generate(content, **kwargs)
+            except expected as error:
+                raised = error
+            if raised is not None:
+                conformance.no_secrets(raised)
         instance = conformance.client.backend(conformance.name)
-        for text in (repr(instance), str(instance), repr(conformance.client)):
-            for index, secret in enumerate(conformance.secrets):
-                assert not (secret and secret in text), (
-                    f"backend {conformance.name!r}: the repr of {text[:40]!r}... shows "
-                    f"conformance_secrets[{index}]"
-                )
+        for text, what in (
+            (repr(instance), "repr() of the backend"),
+            (str(instance), "str() of the backend"),
+            (repr(conformance.client), "repr() of the client"),
+            (repr(conformance.client.config), "repr() of the client's config"),
+        ):
+            leak = conformance.leak(text, f"the {what}")
+            if leak is not None:
+                raise AssertionError(leak)
+
+
+def _check_client(name: str, client: qrplex.Client) -> None:
+    """Fail, naming what is missing, if an overridden ``conformance_client`` lacks what the
+    kit relies on."""
+    __tracebackhide__ = True
+    problems = []
+    if not isinstance(client, qrplex.Client):
+        raise TypeError(f"conformance_client must yield a qrplex.Client, not {type(client)!r}")
+    if client.chain != (name,):
+        problems.append(
+            f"its backends are {', '.join(client.chain)} (expected {name!r} alone: pass "
+            f"backend={name!r}, fallback=[])"
+        )
+    threshold = int(client.config.get("breaker_threshold"))
+    if threshold < MAX_BREAKER_THRESHOLD:
+        problems.append(
+            f"its circuit breaker opens after {threshold} failures, so a flaky backend would "
+            f"fail on a later, unrelated example (set breaker_threshold="
+            f"{MAX_BREAKER_THRESHOLD})"
+        )
+    if problems:
+        raise AssertionError(
+            "the conformance client lacks what the kit relies on: "
+            + "; ".join(problems)
+            + ". Prefer the backend_settings / backend_environ fixtures to overriding "
+            "conformance_client."
+        )

@@ -41,6 +41,7 @@ from qrplex.errors import InvalidContentError, InvalidOptionError, InvalidReques
 from qrplex.spec import CODE39_CHARS
 
 __all__ = [
+    "CONTENT_CLASSES",
     "SYMBOLOGY_NAMES",
     "TRICKY_CONTENT",
     "GenerateCall",
@@ -60,6 +61,30 @@ __all__ = [
 SYMBOLOGY_NAMES: Final[tuple[str, ...]] = tuple(SYMBOLOGIES)
 """Every symbology the core knows, in its order."""
 
+CONTENT_CLASSES: Final[tuple[str, ...]] = (
+    "\t",
+    "a\tb",
+    "\ta",
+    "a\t",
+    "\xa0",  # NO-BREAK SPACE, alone, leading, inside and trailing
+    "\xa0a",
+    "a\xa0b",
+    "a\xa0",
+    " a ",
+    "a\u2003b\u3000",  # EM SPACE, IDEOGRAPHIC SPACE
+    "\u202fa\u2009",  # NARROW NO-BREAK SPACE, THIN SPACE
+    "a\u200bb\ufeff",  # ZERO WIDTH SPACE, ZERO WIDTH NO-BREAK SPACE
+    "a\r\nb\n",
+    "\x1b[0m\x07",
+    "\x01a\x7f",
+    "e\u0301",  # a combining acute accent, after a base and first of all
+    "\u0301a\u0308",
+    "\u00ad\u2028",  # SOFT HYPHEN, LINE SEPARATOR
+)
+"""Characters real data has and backends mangle (tabs and U+00A0 turned into spaces,
+control characters dropped, combining marks composed), at the edges and inside: explicit
+examples, tried on every run, where the symbology can carry them."""
+
 TRICKY_CONTENT: Final[dict[str, tuple[str, ...]]] = {
     "qr": (
         "\x80",  # C1 controls: Latin-1, but some encoders refuse them under ECI 3
@@ -74,8 +99,9 @@ TRICKY_CONTENT: Final[dict[str, tuple[str, ...]]] = {
         "0",
         "A",
         "a",
+        *CONTENT_CLASSES,
     ),
-    "microqr": ("0", "12345", "A", "a", "à@", "\x00", "ÿ"),
+    "microqr": ("0", "12345", "A", "a", "à@", "\x00", "ÿ", "\t", "a\tb", " a ", "a\r\n"),
     "ean13": ("400638133393", "0036000291452", "0000000000000"),
     "ean8": ("9638507", "00000000"),
     "upca": ("03600029145", "000000000000"),
@@ -91,8 +117,9 @@ TRICKY_CONTENT: Final[dict[str, tuple[str, ...]]] = {
         "12",
         "123",
         "a1234b",
+        *CONTENT_CLASSES,  # those beyond ISO-8859-1 are left out by tricky_content
     ),
-    "code39": ("A", "$A", "-. $/+%", "CODE39"),
+    "code39": ("A", "$A", "-. $/+%", "CODE39", " A", "A ", "A  B"),
     "itf": ("00", "12", "1234567890"),
 }
 """Contents that have tripped up encoders, tried on every run before random ones; those
@@ -231,6 +258,10 @@ _EMOJI: Final = st.one_of(
     st.characters(min_codepoint=0x2600, max_codepoint=0x27BF),
     st.sampled_from(["\u200d", "\ufe0f", "\U0001f1ef", "\U0001f1f5", "\U0001f3fb"]),
 )
+_SPACES_AND_MARKS: Final = st.one_of(
+    st.sampled_from(["\t", "\xa0", "\n", "\r", " ", "\x0b", "\x0c", "\x1b", "\x7f"]),
+    st.characters(categories=["Zs", "Zl", "Zp", "Cc", "Cf", "Mn", "Me"]),
+)
 _FAMILIES: Final[tuple[_Family, ...]] = (
     _Family("digits", st.sampled_from(_DIGITS), st.sampled_from(_DIGITS)),
     _Family("alphanumeric", st.sampled_from(_ALNUM_ONLY), st.sampled_from(ALPHANUMERIC_CHARS)),
@@ -251,6 +282,11 @@ _FAMILIES: Final[tuple[_Family, ...]] = (
         _NO_SURROGATES.filter(lambda c: ord(c) > 255),
         _NO_SURROGATES,
     ),
+    _Family(  # real data: tabs, U+00A0 and other spaces, controls, combining marks
+        "spaces",
+        _SPACES_AND_MARKS.filter(lambda c: c not in ALPHANUMERIC_CHARS),
+        st.one_of(_SPACES_AND_MARKS, st.characters(min_codepoint=32, max_codepoint=126)),
+    ),
 )
 
 
@@ -264,7 +300,7 @@ def _fits(content: str, level: str, micro: bool) -> bool:
 def _families(micro: bool) -> tuple[_Family, ...]:
     """The families valid for the symbol: Micro QR has no ECI, so no text needing one."""
     samples = {"digits": "1", "alphanumeric": "A", "ascii": "a", "latin-1": "é", "cjk": "漢"}
-    samples |= {"emoji": "😀", "unicode": "Ω"}
+    samples |= {"emoji": "😀", "unicode": "Ω", "spaces": "\u2003"}
     return tuple(f for f in _FAMILIES if not (micro and segment_for(samples[f.name]).eci))
 
 
@@ -466,7 +502,10 @@ def _gtin_invalid(symbology: str) -> st.SearchStrategy[InvalidCase]:
 
 _LATIN1: Final = st.characters(max_codepoint=255)
 _CODE128_SPECIAL: Final = st.sampled_from(
-    ["99", "9", "00", "ñ", "ó", "ò", "ô", "\x00", "\x1d", "\x7f", "\x80", "\xff", " ", "é"]
+    [
+        *("99", "9", "00", "ñ", "ó", "ò", "ô", "\x00", "\x1d", "\x7f", "\x80", "\xff", " ", "é"),
+        *("\t", "\xa0", "\r\n", " x "),  # real data's tabs, no-break spaces, line breaks
+    ]
 )
 
 
@@ -562,14 +601,17 @@ def valid_content(symbology: str, error: str = "M") -> st.SearchStrategy[str]:
     """Contents the core accepts for ``symbology`` (at error level ``error`` for QR codes).
 
     * ``qr``: digits, the alphanumeric set, ASCII (control characters included), Latin-1,
-      CJK, emoji and any Unicode text without surrogates; short texts, texts exactly at the
+      CJK, emoji, any Unicode text without surrogates, and real data's whitespace: tabs,
+      U+00A0 and other Unicode spaces, line breaks, control characters, format characters
+      and combining marks among ASCII; short texts, texts exactly at the
       capacity of a random version, and texts at (or 1-2 units under) the capacity of
       version 40 at level ``error``, under the core's charset policy.
     * ``microqr``: the same for the kinds of text a Micro QR Code carries (no ECI), up to
       the capacity of M4 at ``error``.
     * ``ean13`` / ``ean8`` / ``upca`` / ``isbn13``: the data digits (the core adds the check
       digit) or all digits with the right check digit; ISBN-13 starts with 978 or 979.
-    * ``code128``: Latin-1 text with control characters, digit runs, ``"99"`` prefixes,
+    * ``code128``: Latin-1 text with control characters, tabs, U+00A0, digit runs, ``"99"``
+      prefixes,
       ``ñ ó ò ô`` (FNC look-alikes), single characters and long texts.
     * ``code39``: its 43 characters; ``itf``: even numbers of digits.
     """

@@ -1,0 +1,258 @@
+"""What a scanner needs from an image besides the right data: checked on the pixels and bits.
+
+Each check returns ``None`` when the image is right, or a sentence naming the defect (the
+conformance kit prefixes it with the backend and the request):
+
+* :func:`polarity_problem`: dark modules on a light background (the edges of the image,
+  which are its quiet zones, must be light);
+* :func:`quiet_zone_problem`: at least the symbology's minimum quiet zone, in modules, on
+  every side (left and right for a linear barcode, all four for a matrix code), measured in
+  the image;
+* :func:`charset_problem`: the QR segments, as the project's own bit reader
+  (:mod:`qrplex._qrbits`) reads them from the modules, follow the charset policy
+  (one segment, in the policy's mode, after the policy's ECI).
+
+The quiet zone minimums come from :mod:`qrplex._symbologies` and the policy from
+:mod:`qrplex._qr_capacity` (core modules; a public ``qrplex.spec`` is to replace them).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+from qrplex import spec as symbol_facts
+
+from .._images import explain_svg
+from .._qrbits import QrSegment
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+__all__ = [
+    "QuietZones",
+    "charset_problem",
+    "greyscale",
+    "measure_quiet_zones",
+    "polarity_problem",
+    "quiet_zone_problem",
+]
+
+_DARK: Final = 128  # a pixel below this grey level is dark
+_MARGIN: Final = 0.5  # a quiet zone may be this many modules short (rounding of scaled images)
+_ECI_NAMES: Final = {3: "ECI 3 (ISO-8859-1)", 26: "ECI 26 (UTF-8)"}
+
+
+def greyscale(data: bytes, media_type: str) -> Image.Image:
+    """The image as a greyscale PIL image, transparency composited onto white.
+
+    Raises:
+        AssertionError: an SVG the kit cannot rasterize (the message says why), or bytes
+            Pillow cannot open.
+    """
+    from PIL import Image
+
+    if media_type == "image/svg+xml":
+        raster = explain_svg(data)
+        if isinstance(raster, str):
+            raise AssertionError(
+                f"an SVG the kit cannot rasterize ({raster}), so it cannot be decoded; the "
+                f"kit decodes every declared format: draw the modules as rect elements or "
+                f"paths of straight lines (M, H, V, L, Z), filled or stroked, without curves, "
+                f"rotations, text, gradients or embedded images"
+            )
+        image = raster
+    else:
+        try:
+            image = Image.open(io.BytesIO(data))
+            image.load()
+        except Exception as error:  # any decoding failure is the backend's
+            raise AssertionError(f"Pillow cannot open the image: {error}") from None
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("L")
+    return image.convert("L")
+
+
+def _dark_mask(image: Image.Image) -> Image.Image:
+    """255 where the pixel is dark, 0 elsewhere."""
+    return image.point(lambda value: 255 if value < _DARK else 0)
+
+
+def polarity_problem(image: Image.Image, dimension: int) -> str | None:
+    """A sentence if the image's edges are (almost all) dark: light modules on a dark
+    background. For a linear barcode only the left and right edges count (its bars may run
+    to the top and bottom)."""
+    width, height = image.size
+    if not width or not height:
+        return "the image has no pixels"
+    mask = _dark_mask(image)
+    edges = [mask.crop((0, 0, 1, height)), mask.crop((width - 1, 0, width, height))]
+    if dimension == 2:
+        edges += [mask.crop((0, 0, width, 1)), mask.crop((0, height - 1, width, height))]
+    pixels = b"".join(edge.tobytes() for edge in edges)
+    if pixels.count(255) >= 0.9 * len(pixels):
+        return (
+            "polarity: the edges of the image are dark (light modules on a dark background, "
+            "or no quiet zone at all); scanners need dark modules on a light background"
+        )
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class QuietZones:
+    """The light margins around a symbol, in modules (``top`` / ``bottom``: ``None`` for a
+    linear barcode), and the module size in pixels they were measured with."""
+
+    left: float
+    right: float
+    top: float | None
+    bottom: float | None
+    module: float
+
+
+def _linear_zones(mask: Image.Image) -> QuietZones | None:
+    """On the scan line through the bars (the most frequent dark row pattern: text rows
+    under the bars differ from one another), the margins over the narrowest element."""
+    width, height = mask.size
+    data = mask.tobytes()
+    rows = (data[y * width : (y + 1) * width] for y in range(height))
+    patterns = Counter(row for row in rows if 255 in row)
+    if not patterns:
+        return None
+    line = patterns.most_common(1)[0][0]
+    left = line.index(255)
+    right = line.rindex(255)
+    inner = line[left : right + 1]
+    module = float(min(len(run) for run in re.findall(rb"\xff+|\x00+", inner)))
+    return QuietZones(left / module, (width - 1 - right) / module, None, None, module)
+
+
+def _matrix_zones(mask: Image.Image) -> QuietZones | None:
+    """Around the dark pixels' bounding box (a QR Code's finder patterns reach three corners,
+    a Micro QR Code's timing patterns the far edges); the module is the finder pattern's
+    top row (7 modules) over 7."""
+    box = mask.getbbox()
+    if box is None:
+        return None
+    width, height = mask.size
+    left, top, right, bottom = box  # right and bottom are exclusive
+    first = mask.crop((left, top, width, top + 1)).tobytes()
+    run = first.find(0)
+    module = (run if run >= 0 else len(first)) / 7
+    return QuietZones(
+        left / module,
+        (width - right) / module,
+        top / module,
+        (height - bottom) / module,
+        module,
+    )
+
+
+def measure_quiet_zones(image: Image.Image, dimension: int) -> QuietZones | None:
+    """The quiet zones of the one symbol in ``image`` (``None`` if it has no dark pixel)."""
+    mask = _dark_mask(image)
+    return _matrix_zones(mask) if dimension == 2 else _linear_zones(mask)
+
+
+def quiet_zone_problem(image: Image.Image, symbology: str) -> str | None:
+    """A sentence if a side's quiet zone is narrower than the symbology's minimum (less
+    :data:`_MARGIN` of a module, for images scaled to fractional modules)."""
+    spec = symbol_facts.symbologies()[symbology]  # plugin symbologies too
+    zones = measure_quiet_zones(image, spec.dimension)
+    if zones is None:
+        return "the image has no dark pixel: there is no symbol in it"
+    minimums: dict[str, tuple[float | None, int]] = {
+        "left": (zones.left, spec.quiet_left),
+        "right": (zones.right, spec.quiet_right),
+    }
+    if spec.dimension == 2:
+        minimums["top"] = (zones.top, spec.quiet_left)
+        minimums["bottom"] = (zones.bottom, spec.quiet_left)
+    short = [
+        f"{side} {measured:.1f}"
+        for side, (measured, minimum) in minimums.items()
+        if measured is not None and measured < minimum - _MARGIN
+    ]
+    if not short:
+        return None
+    wanted = (
+        f"{spec.quiet_left} modules on every side"
+        if spec.dimension == 2
+        else f"{spec.quiet_left} modules left and {spec.quiet_right} right"
+    )
+    return (
+        f"quiet zone too narrow: {', '.join(short)} modules (module {zones.module:.2f} px); "
+        f"{spec.title} needs at least {wanted}"
+    )
+
+
+def _eci_name(designator: int | None) -> str:
+    if designator is None:
+        return "no ECI"
+    return _ECI_NAMES.get(designator, f"ECI {designator}")
+
+
+def charset_problem(
+    content: str,
+    symbology: str,
+    segments: Sequence[QrSegment] | None,
+    *,
+    free_segmentation: bool = False,
+) -> str | None:
+    """A sentence if the QR segments do not follow the charset policy for ``content``.
+
+    The policy: the whole content in one segment, numeric if all digits, alphanumeric if all
+    in the 45-character set, else byte; ASCII bytes without an ECI, ISO-8859-1 text after
+    ECI 3, anything else as UTF-8 after ECI 26 (Micro QR has no ECI). With
+    ``free_segmentation`` (a service that chooses its own segments) the modes may be mixed,
+    but every byte segment must still be under the policy's ECI.
+
+    Args:
+        content: the normalized content.
+        symbology: ``qr`` or ``microqr``.
+        segments: what :mod:`qrplex._qrbits` read from the modules, or ``None`` if
+            it could not read them (a failure: the policy cannot be checked otherwise).
+    """
+    if segments is None:
+        return (
+            "charset policy: the kit's bit reader could not read the symbol's segments from "
+            "its modules (is the symbol drawn axis-aligned, with square modules of at least "
+            "one pixel?), so its mode and ECI cannot be checked"
+        )
+    policy = symbol_facts.segment_for(content)
+    expected_eci = None if symbology == "microqr" else policy.eci_designator
+    data = [segment for segment in segments if segment.mode not in ("eci", "fnc1", "append")]
+    modes = ", ".join(segment.mode for segment in data) or "none"
+    ecis = sorted({_eci_name(segment.eci) for segment in data if segment.mode == "byte"})
+    wrong_eci = [
+        segment for segment in data if segment.mode == "byte" and segment.eci != expected_eci
+    ]
+    if wrong_eci:
+        found = " and ".join(ecis)
+        if expected_eci == 3 and None in {segment.eci for segment in wrong_eci}:
+            why = (
+                "ISO-8859-1 bytes without ECI 3: scanners guess the charset (zxing-cpp "
+                "reads Latin-1 'ÄÖÜ' as 'ﾄﾖﾜ')"
+            )
+        elif expected_eci is None:
+            why = "ASCII needs no ECI (and Micro QR has none)"
+        else:
+            why = f"{_eci_name(expected_eci)} tells scanners the charset"
+        return (
+            f"charset policy: the byte segment is under {found}; expected "
+            f"{_eci_name(expected_eci)} ({why})"
+        )
+    if free_segmentation:
+        return None
+    if len(data) != 1 or data[0].mode != policy.mode:
+        return (
+            f"charset policy: the symbol has segments {modes}; expected one {policy.mode} "
+            f"segment for this content"
+        )
+    return None
