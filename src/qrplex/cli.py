@@ -328,6 +328,11 @@ def _add_backends(parser: argparse.ArgumentParser) -> None:
 def _run_backends(args: argparse.Namespace) -> int:
     with _client(args) as client:
         infos = client.backends()
+        registry = client.registry
+        symbologies = [
+            (spec, registry.symbology_origin(name) or "?")
+            for name, spec in registry.symbologies().items()
+        ]
     if args.json:
         print(json.dumps([info.as_dict() for info in infos], indent=2))
         return 0
@@ -341,7 +346,17 @@ def _run_backends(args: argparse.Namespace) -> int:
         print(f"  symbologies: {', '.join(sorted(caps.symbologies))}")
         print(f"  formats:     {', '.join(sorted(caps.formats))}")
         print(f"  options:     {', '.join(sorted(caps.options)) or '-'}")
+    print("symbologies (registered by):")
+    for spec, origin in symbologies:
+        kind = "2D" if spec.dimension == 2 else "linear"
+        print(f"  {spec.name:<14} {spec.title} ({kind}, quiet zone {_quiet(spec)})  {origin}")
     return 0
+
+
+def _quiet(spec: Any) -> str:
+    if spec.dimension == 2 or spec.quiet_left == spec.quiet_right:
+        return f"{spec.quiet_left}"
+    return f"{spec.quiet_left} left, {spec.quiet_right} right"
 
 
 # -- config -----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -144,3 +145,31 @@ def test_format_flag_and_file_name_must_agree() -> None:
     )
     assert out.returncode == 1
     assert "--format png does not match the file name 'x.svg'" in out.stderr
+
+
+SYMBOLOGY_ONLY_PLUGIN = """
+from qrplex import hookimpl, spec
+
+
+@hookimpl
+def qrplex_register_symbologies(register):
+    register(spec.Symbology("stripes", "Stripes", 1, 5, 6))
+"""
+
+
+def test_backends_lists_the_registered_symbologies_and_who_registered_them(
+    install_plugin: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    install_plugin(
+        distribution="qrplex-stripes",
+        entry_name="stripes",
+        module="qrplex_stripes",
+        source=SYMBOLOGY_ONLY_PLUGIN,
+    )
+    assert main(["backends"]) == 0
+    out = capsys.readouterr().out
+    listing = out[out.index("symbologies (registered by):") :].splitlines()[1:]
+    assert listing[0].split() == ["qr", "QR", "Code", "(2D,", "quiet", "zone", "4)", "qrplex"]
+    assert listing[-1].split() == [
+        "stripes", "Stripes", "(linear,", "quiet", "zone", "5", "left,", "6", "right)", "stripes"
+    ]  # fmt: skip
