@@ -6,5 +6,6 @@ rounds, so that a noisy machine slows both sides of a comparison alike, and repo
 and per-round ratios against a goal. The results go to ``benchmarks/results/``; see
 ``docs/benchmarks.md`` for what every row means.
 
-This package is not part of the test suite (pytest only collects ``tests/``).
+This package is not part of the test suite (pytest only collects ``tests/`` and
+``plugins/*/tests/``).
 """

@@ -46,7 +46,7 @@ def qrplex_config(base_url: str, account: Account = ACCOUNT) -> dict[str, Any]:
 
 
 def sdk_client(port: int, account: Account = ACCOUNT) -> Any:
-    """The SDK aimed at the emulator (``IP``/``Port``, as tests/cloudinfinite do), no retries."""
+    """The SDK aimed at the emulator (``IP``/``Port``, as the plugin's tests do), no retries."""
     from qcloud_cos import CosConfig, CosS3Client
 
     config = CosConfig(

@@ -1,4 +1,7 @@
-"""Shared fixtures: an isolated environment for every test."""
+"""Shared by every test directory (``tests/`` and ``plugins/*/tests/``): the hypothesis
+profiles, an isolated environment for every test, and the emulator fixtures of the Cloud
+Infinite plugin's tests (``plugins/qrplex-cloudinfinite/tests/emulator_fixtures.py``, on
+``pythonpath`` in ``pyproject.toml``), which the routing and conformance tests use too."""
 
 from __future__ import annotations
 
@@ -8,12 +11,16 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 from qrplex._registry import reset_default_registry
 
-# An absolute database path: tests chdir into temporary directories, and a clean clone has none.
-_DATABASE = DirectoryBasedExampleDatabase(Path(__file__).resolve().parent.parent / ".hypothesis")
+# Absolute paths at the repository root: tests chdir into temporary directories, a plugin's
+# tests may be run from the plugin's directory, and a clean clone has none.
+_HYPOTHESIS_HOME = Path(__file__).resolve().parent / ".hypothesis"
+set_hypothesis_home_dir(_HYPOTHESIS_HOME)
+_DATABASE = DirectoryBasedExampleDatabase(_HYPOTHESIS_HOME)
 pytest_plugins = ["emulator_fixtures", "pytester"]
 
 settings.register_profile("ci", max_examples=40, deadline=None, print_blob=True, database=_DATABASE)

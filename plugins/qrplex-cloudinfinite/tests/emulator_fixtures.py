@@ -1,5 +1,5 @@
 """Fixtures for the Cloud Infinite backend and its emulator, for every test directory
-(loaded by ``pytest_plugins`` in ``tests/conftest.py``).
+(loaded by ``pytest_plugins`` in the repository's root ``conftest.py``).
 
 Use them through fixtures (``emulator_credentials``, ``emulator_config``, ``emulator_app``,
 ``emulator_server``, ``signer``), never by importing this module.
