@@ -2,7 +2,7 @@
 
 Live mode (``QRPLEX_LIVE_TESTS=1`` and real credentials) runs the kit against the real Cloud
 Infinite service. The variables are captured here, at import: the autouse
-``isolated_environment`` fixture of ``tests/conftest.py`` deletes ``QRPLEX_*`` and
+``isolated_environment`` fixture of the root ``conftest.py`` deletes ``QRPLEX_*`` and
 ``TENCENTCLOUD_*`` from the environment before every test.
 """
 
