@@ -269,9 +269,11 @@ def test_a_private_registrys_square_symbology_must_come_back_square() -> None:
     exec(compile(source, "inline_widedots", "exec"), plugin.__dict__)
     registry = Registry(entry_points=False, plugins=[("widedots", plugin)])
     assert "dots" not in qrplex.symbologies()  # only the private registry knows it
-    with qrplex.Client(backend="widedots", fallback=[], registry=registry) as client:
-        with pytest.raises(qrplex.BadResponseError) as raised:
-            client.generate("1", symbology="dots")
+    with (
+        qrplex.Client(backend="widedots", fallback=[], registry=registry) as client,
+        pytest.raises(qrplex.BadResponseError) as raised,
+    ):
+        client.generate("1", symbology="dots")
     assert "of 140x70 px for a Dots, which is square" in str(raised.value)
     with qrplex.Client(backend="widedots", fallback=["dots"], registry=registry) as client:
         image = client.generate("1", symbology="dots")

@@ -12,8 +12,8 @@ conformance kit prefixes it with the backend and the request):
   (:mod:`qrplex._qrbits`) reads them from the modules, follow the charset policy
   (one segment, in the policy's mode, after the policy's ECI).
 
-The quiet zone minimums come from :mod:`qrplex._symbologies` and the policy from
-:mod:`qrplex._qr_capacity` (core modules; a public ``qrplex.spec`` is to replace them).
+The quiet zone minimums come from the symbology's :class:`qrplex.spec.Symbology` (a plugin's
+too) and the policy from :func:`qrplex.spec.segment_for`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from qrplex import spec as symbol_facts
+from qrplex.spec import Symbology
 
 from .._images import explain_svg
 from .._qrbits import QrSegment
@@ -160,10 +161,15 @@ def measure_quiet_zones(image: Image.Image, dimension: int) -> QuietZones | None
     return _matrix_zones(mask) if dimension == 2 else _linear_zones(mask)
 
 
-def quiet_zone_problem(image: Image.Image, symbology: str) -> str | None:
+def quiet_zone_problem(image: Image.Image, symbology: str | Symbology) -> str | None:
     """A sentence if a side's quiet zone is narrower than the symbology's minimum (less
-    :data:`_MARGIN` of a module, for images scaled to fractional modules)."""
-    spec = symbol_facts.symbologies()[symbology]  # plugin symbologies too
+    :data:`_MARGIN` of a module, for images scaled to fractional modules). ``symbology`` is
+    its :class:`~qrplex.spec.Symbology` or the name of a registered one."""
+    spec = (
+        symbology
+        if isinstance(symbology, Symbology)
+        else symbol_facts.symbologies()[symbology]  # plugin symbologies too
+    )
     zones = measure_quiet_zones(image, spec.dimension)
     if zones is None:
         return "the image has no dark pixel: there is no symbol in it"
