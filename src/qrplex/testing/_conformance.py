@@ -32,7 +32,7 @@ from hypothesis import settings as Settings  # noqa: N812 - the class, not a pro
 from hypothesis import strategies as st
 
 import qrplex
-from qrplex._backend import Backend, Capabilities
+from qrplex import Backend, Capabilities
 from qrplex._config import MAX_BREAKER_THRESHOLD
 from qrplex._validation import validate_request
 from qrplex.errors import (
