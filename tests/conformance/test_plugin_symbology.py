@@ -10,8 +10,18 @@ The plugin lives in a throwaway project that :mod:`pytester` runs; the kit regis
 from __future__ import annotations
 
 import pytest
-import segno  # noqa: F401 - imported before pytester's runs, like zxingcpp below
-import zxingcpp  # noqa: F401 - a nanobind extension must not be imported twice
+import segno  # noqa: F401 - see below
+import zxingcpp  # noqa: F401 - see below
+
+import qrplex._core_plugin
+import qrplex._registry
+import qrplex._validation
+import qrplex.testing._conformance  # noqa: F401 - see below
+
+# Imported here, before pytester's in-process runs: pytester drops the modules a run
+# imported, and a nanobind extension (zxing-cpp) imported twice aborts the interpreter, while
+# the core's validation re-imported in a later run would no longer recognise the core's
+# symbologies registered by an earlier one.
 
 PLUGIN = '''
 """A "Labelled QR" symbology (a QR Code of version 3 carrying printable ASCII) and
@@ -98,11 +108,78 @@ def qrplex_register_backends(register):
         register(backend)
 '''
 
+DOTS = '''
+"""A "Dots" symbology no stock reader knows: 8 bits in a ring of 10x10 modules."""
+
+import io
+
+from PIL import Image
+
+import qrplex
+from qrplex import spec
+
+
+def bits(content, options):
+    if not content or set(content) - {"0", "1"} or len(content) > 8:
+        raise qrplex.InvalidContentError(f"Dots carries 1 to 8 bits (0 and 1), not {content!r}")
+    return content.rjust(8, "0")
+
+
+DOTS = spec.Symbology(
+    "dots", "Dots", 2, 2, 2, content=bits, modules=lambda c, o: 10, examples=("10110001", "1")
+)
+
+
+class DotsBackend(qrplex.Backend):
+    name = "dots"
+    capabilities = qrplex.Capabilities(
+        symbologies=frozenset({"dots"}), formats=frozenset({"png"}), options=frozenset()
+    )
+
+    def render(self, request):
+        width = request.width or 4 * 14
+        scale = width // 14
+        left = (width - 10 * scale) // 2
+        image = Image.new("L", (width, width), 255)
+        dark = [(x, y) for x in range(10) for y in range(10) if x in (0, 9) or y in (0, 9)]
+        dark += [(1 + i, 4) for i, bit in enumerate(request.content) if bit == "1"]
+        for x, y in dark:
+            x, y = left + x * scale, left + y * scale
+            image.paste(0, (x, y, x + scale, y + scale))
+        out = io.BytesIO()
+        image.save(out, format="PNG")
+        return qrplex.Rendering(out.getvalue(), "image/png", width, width)
+
+
+def read(image):
+    """The bits in a Dots image."""
+    picture = Image.open(io.BytesIO(image.data)).convert("L")
+    left, top, right, _ = picture.point(lambda v: 255 if v < 128 else 0).getbbox()
+    module = (right - left) / 10
+    return "".join(
+        "1" if picture.getpixel((int(left + (1.5 + i) * module), int(top + 4.5 * module))) < 128
+        else "0"
+        for i in range(8)
+    )
+
+
+@qrplex.hookimpl
+def qrplex_register_symbologies(register):
+    register(DOTS)
+
+
+@qrplex.hookimpl
+def qrplex_register_backends(register):
+    register(DotsBackend)
+'''
+
 TESTS = """
+import pytest
 from hypothesis import Phase, settings
 
 from qrplex.testing import BackendConformance
 
+import acme_dots
 import acme_labels
 
 
@@ -125,13 +202,38 @@ class TestNarrowLabels(TestLabels):
 
 class TestInvertedLabels(TestNarrowLabels):
     backend_name = "invertedlabels"
+
+
+class TestDots(TestLabels):
+    backend_name = "dots"
+    plugins = [acme_dots]
+    symbol_readers = {"dots": acme_dots.read}
+
+
+class TestDotsWithoutReader(TestDots):
+    symbol_readers = {}
+
+
+class TestLabelsOverriddenClient(TestLabels):
+    # a client the kit cannot see at collection: its plugin symbology is not parametrized
+    plugins = []
+
+    @pytest.fixture
+    def conformance_client(self, qrplex_client_factory):
+        from qrplex._registry import Registry
+
+        return qrplex_client_factory(
+            self.backend_name,
+            registry=Registry(entry_points=False, plugins=[("labels", acme_labels)]),
+            config={"breaker_threshold": 1_000_000_000},
+        )
 """
 
 
 @pytest.fixture
 def labels(pytester: pytest.Pytester) -> pytest.Pytester:
     """A project with the ``acme_labels`` plugin and conformance tests for its backends."""
-    pytester.makepyfile(acme_labels=PLUGIN, test_labels=TESTS)
+    pytester.makepyfile(acme_labels=PLUGIN, acme_dots=DOTS, test_labels=TESTS)
     return pytester
 
 
@@ -175,3 +277,32 @@ def test_a_plugin_symbologys_polarity_is_checked(labels: pytest.Pytester) -> Non
     output = result.stdout.str()
     assert "backend 'invertedlabels', lqr content" in output, output
     assert "polarity: the edges of the image are dark" in output
+
+
+def test_a_symbology_zxing_cannot_read_is_read_with_the_plugins_reader(
+    labels: pytest.Pytester,
+) -> None:
+    result = _run(labels, "test_labels.py::TestDots")
+    outcomes = result.parseoutcomes()
+    assert set(outcomes) == {"passed"}, result.stdout.str()
+    assert "TestDots::test_valid_content[dots-png] PASSED" in result.stdout.str()
+
+
+def test_without_a_reader_an_unreadable_symbology_fails_loudly(labels: pytest.Pytester) -> None:
+    result = _run(labels, "test_labels.py::TestDotsWithoutReader::test_valid_content[dots-png]")
+    result.assert_outcomes(failed=1)
+    output = result.stdout.str()
+    assert "backend 'dots' made an image zxing-cpp (any format) cannot read" in output, output
+    assert "give the kit a reader for it in BackendConformance.symbol_readers" in output
+
+
+def test_a_client_the_kit_cannot_see_at_collection_fails_the_declaration_test(
+    labels: pytest.Pytester,
+) -> None:
+    selection = "test_labels.py::TestLabelsOverriddenClient::test_backend_declaration"
+    result = _run(labels, selection)
+    result.assert_outcomes(failed=1)
+    output = " ".join(result.stdout.str().split())
+    expected = "backend 'labels' declares ['lqr'], which the kit's tests were not parametrized"
+    assert expected in output, output
+    assert "TestLabelsOverriddenClient.plugins" in output

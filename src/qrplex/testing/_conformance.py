@@ -405,8 +405,14 @@ class ConformanceRun:
             problem = str(error)
         else:
             spec = self.symbology(call.symbology)
+            modules = None  # the core's nine: measured (finder patterns, narrowest bar)
+            if spec.name not in SYMBOLOGIES and spec.modules is not None:
+                normalized = strategies.accepted(spec, call.content, call.options)
+                modules = spec.modules(normalized, call.options) if normalized else None
             problem = (
-                polarity_problem(raster, spec.dimension) or quiet_zone_problem(raster, spec) or ""
+                polarity_problem(raster, spec.dimension)
+                or quiet_zone_problem(raster, spec, modules)
+                or ""
             )
         if problem:
             raise AssertionError(f"backend {self.name!r}, {what}: {problem}")
