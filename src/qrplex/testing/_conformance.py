@@ -543,7 +543,11 @@ class BackendConformance:
     still possible, but the kit then checks that the client has those properties and fails
     naming any it lacks.
 
-    For every symbology (tests are parametrized by symbology, and format):
+    For every symbology (tests are parametrized by symbology, and format, at collection: the
+    core's nine, then each symbology a plugin registers that the backend declares; list such a
+    plugin in :attr:`plugins`, and a reader for a symbology zxing-cpp cannot read in
+    :attr:`symbol_readers`; contents come from its ``examples`` and its ``content`` rule, quiet
+    zones and polarity from its spec):
 
     * declared ones: every valid content (first the explicit examples of
       :data:`~qrplex.testing.strategies.TRICKY_CONTENT`, which include tabs, U+00A0 and other
