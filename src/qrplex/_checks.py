@@ -9,9 +9,11 @@ barcode; no side over the largest width or height qrplex accepts).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ._inspection import ImageDefectError, inspect_image
 from ._model import CodeRequest, Rendering
-from ._symbologies import MEDIA_TYPES
+from ._symbologies import MEDIA_TYPES, Symbology
 from ._validation import MAX_HEIGHT, MAX_WIDTH, registered_symbologies
 from .errors import BadResponseError
 
@@ -20,8 +22,17 @@ __all__ = ["check_rendering"]
 _MAX_SIDE = max(MAX_WIDTH, MAX_HEIGHT)
 
 
-def check_rendering(rendering: Rendering, request: CodeRequest, backend: str) -> None:
-    """Raise :class:`BadResponseError` unless ``rendering`` is what ``request`` asked for."""
+def check_rendering(
+    rendering: Rendering,
+    request: CodeRequest,
+    backend: str,
+    symbologies: Mapping[str, Symbology] | None = None,
+) -> None:
+    """Raise :class:`BadResponseError` unless ``rendering`` is what ``request`` asked for.
+
+    ``symbologies`` are those in effect for the request (a client's own registry's); by
+    default, those of the installed plugins.
+    """
     labelled = rendering.media_type
     try:
         facts = inspect_image(rendering.data, max_side=_MAX_SIDE)
@@ -45,18 +56,20 @@ def check_rendering(rendering: Rendering, request: CodeRequest, backend: str) ->
             f"but it is {facts.width}x{facts.height} px",
             backend=backend,
         )
-    wrong = _size_mismatch(facts.width, facts.height, request)
+    table = symbologies if symbologies is not None else registered_symbologies()
+    wrong = _size_mismatch(facts.width, facts.height, request, table.get(request.symbology))
     if wrong is not None:
         raise BadResponseError(f"returned an image {wrong}", backend=backend)
 
 
-def _size_mismatch(width: int, height: int, request: CodeRequest) -> str | None:
+def _size_mismatch(
+    width: int, height: int, request: CodeRequest, spec: Symbology | None
+) -> str | None:
     """What is wrong with a ``width`` x ``height`` image for ``request``, or ``None``."""
     if request.width is not None and width != request.width:
         return f"{width} px wide for a request of {request.width} px"
     if width > MAX_WIDTH:
         return f"{width} px wide, over the largest width of {MAX_WIDTH} px"
-    spec = registered_symbologies().get(request.symbology)
     if spec is not None and spec.dimension == 2:
         if height != width:
             return f"of {width}x{height} px for a {spec.title}, which is square"

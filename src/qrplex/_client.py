@@ -374,6 +374,7 @@ class Client:
             backend=self.backend,
             on_fallback=self._warn,
             verify=verify,
+            symbologies=self.registry.symbologies,
         )
 
     @property

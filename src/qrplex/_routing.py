@@ -10,7 +10,7 @@ nothing themselves).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from contextlib import closing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -34,6 +34,7 @@ from .errors import (
 
 if TYPE_CHECKING:
     from ._backend import Backend
+    from ._symbologies import Symbology
 
 __all__ = ["Render", "RoutePlan", "Sleep", "route", "run_async", "run_sync"]
 
@@ -73,6 +74,9 @@ class RoutePlan:
     backend: Callable[[str], Backend]
     on_fallback: Callable[[str, BackendError], None]
     verify: bool = False
+    symbologies: Callable[[], Mapping[str, Symbology]] | None = None
+    """The symbologies in effect (the client's registry's), for the checks on an image;
+    ``None``: the installed plugins'."""
     clock: Callable[[], float] = time.monotonic
     """The monotonic clock deadlines and attempt times are measured on. The drivers hand
     ``Render.expires`` to backends as a :func:`time.monotonic` instant, so anything but
@@ -130,7 +134,8 @@ def route(request: CodeRequest, plan: RoutePlan) -> Route:
                 try:
                     rendering = yield Render(instance, request, expires)
                     assert rendering is not None
-                    check_rendering(rendering, request, name)
+                    table = plan.symbologies() if plan.symbologies is not None else None
+                    check_rendering(rendering, request, name, table)
                     if plan.verify:
                         verify_rendering(rendering, request, name)
                 except QrplexError:

@@ -242,3 +242,42 @@ def test_a_clients_own_registry_supplies_its_symbologies() -> None:
     with qrplex.Client(backend="dots", fallback=[], registry=registry) as client:
         assert client.generate("11", symbology="dots").content == "0000000000000011"
     assert "dots" not in qrplex.symbologies()  # the installed plugins are untouched
+
+
+def test_a_private_registrys_square_symbology_must_come_back_square() -> None:
+    """A square-only symbology registered only in a client's own registry is checked as
+    square too: a backend returning a non-square image is a bad response, and the client
+    falls back to the next backend."""
+    import types
+
+    source = DOTS_PLUGIN + (
+        "\n\nclass WideDotsBackend(DotsBackend):\n"
+        "    name = 'widedots'\n\n"
+        "    def render(self, request):\n"
+        "        return qrplex.Rendering(wide_png(), 'image/png', 140, 70)\n\n\n"
+        "def wide_png():\n"
+        "    from PIL import Image\n"
+        "    out = io.BytesIO()\n"
+        "    Image.new('L', (140, 70), 255).save(out, 'PNG')\n"
+        "    return out.getvalue()\n\n\n"
+        "@qrplex.hookimpl\n"
+        "def qrplex_register_backends(register):\n"
+        "    register(DotsBackend)\n"
+        "    register(WideDotsBackend)\n"
+    )
+    plugin = types.ModuleType("inline_widedots")
+    exec(compile(source, "inline_widedots", "exec"), plugin.__dict__)
+    registry = Registry(entry_points=False, plugins=[("widedots", plugin)])
+    assert "dots" not in qrplex.symbologies()  # only the private registry knows it
+    with (
+        qrplex.Client(backend="widedots", fallback=[], registry=registry) as client,
+        pytest.raises(qrplex.BadResponseError) as raised,
+    ):
+        client.generate("1", symbology="dots")
+    assert "of 140x70 px for a Dots, which is square" in str(raised.value)
+    with qrplex.Client(backend="widedots", fallback=["dots"], registry=registry) as client:
+        image = client.generate("1", symbology="dots")
+    assert image.backend == "dots"
+    (attempt,) = [a for a in image.attempts if a.backend == "widedots"]
+    assert attempt.error_type == "BadResponseError"
+    assert "which is square" in attempt.message

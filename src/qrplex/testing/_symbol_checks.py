@@ -12,8 +12,8 @@ conformance kit prefixes it with the backend and the request):
   (:mod:`qrplex._qrbits`) reads them from the modules, follow the charset policy
   (one segment, in the policy's mode, after the policy's ECI).
 
-The quiet zone minimums come from :mod:`qrplex._symbologies` and the policy from
-:mod:`qrplex._qr_capacity` (core modules; a public ``qrplex.spec`` is to replace them).
+The quiet zone minimums come from the symbology's :class:`qrplex.spec.Symbology` (a plugin's
+too) and the policy from :func:`qrplex.spec.segment_for`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from qrplex import spec as symbol_facts
+from qrplex.spec import Symbology
 
 from .._images import explain_svg
 from .._qrbits import QrSegment
@@ -116,9 +117,10 @@ class QuietZones:
     module: float
 
 
-def _linear_zones(mask: Image.Image) -> QuietZones | None:
+def _linear_zones(mask: Image.Image, modules: int | None = None) -> QuietZones | None:
     """On the scan line through the bars (the most frequent dark row pattern: text rows
-    under the bars differ from one another), the margins over the narrowest element."""
+    under the bars differ from one another), the margins over the narrowest element (over
+    the symbol's width divided by ``modules``, when that is given)."""
     width, height = mask.size
     data = mask.tobytes()
     rows = (data[y * width : (y + 1) * width] for y in range(height))
@@ -130,13 +132,15 @@ def _linear_zones(mask: Image.Image) -> QuietZones | None:
     right = line.rindex(255)
     inner = line[left : right + 1]
     module = float(min(len(run) for run in re.findall(rb"\xff+|\x00+", inner)))
+    if modules:
+        module = len(inner) / modules
     return QuietZones(left / module, (width - 1 - right) / module, None, None, module)
 
 
-def _matrix_zones(mask: Image.Image) -> QuietZones | None:
+def _matrix_zones(mask: Image.Image, modules: int | None = None) -> QuietZones | None:
     """Around the dark pixels' bounding box (a QR Code's finder patterns reach three corners,
     a Micro QR Code's timing patterns the far edges); the module is the finder pattern's
-    top row (7 modules) over 7."""
+    top row (7 modules) over 7, or the box's width over ``modules`` when that is given."""
     box = mask.getbbox()
     if box is None:
         return None
@@ -145,6 +149,8 @@ def _matrix_zones(mask: Image.Image) -> QuietZones | None:
     first = mask.crop((left, top, width, top + 1)).tobytes()
     run = first.find(0)
     module = (run if run >= 0 else len(first)) / 7
+    if modules:
+        module = (right - left) / modules
     return QuietZones(
         left / module,
         (width - right) / module,
@@ -154,17 +160,29 @@ def _matrix_zones(mask: Image.Image) -> QuietZones | None:
     )
 
 
-def measure_quiet_zones(image: Image.Image, dimension: int) -> QuietZones | None:
-    """The quiet zones of the one symbol in ``image`` (``None`` if it has no dark pixel)."""
+def measure_quiet_zones(
+    image: Image.Image, dimension: int, modules: int | None = None
+) -> QuietZones | None:
+    """The quiet zones of the one symbol in ``image`` (``None`` if it has no dark pixel).
+    ``modules``: the symbol's width in modules, when known (a plugin's symbology, whose
+    module the core's heuristics cannot find); otherwise the module is measured."""
     mask = _dark_mask(image)
-    return _matrix_zones(mask) if dimension == 2 else _linear_zones(mask)
+    return _matrix_zones(mask, modules) if dimension == 2 else _linear_zones(mask, modules)
 
 
-def quiet_zone_problem(image: Image.Image, symbology: str) -> str | None:
+def quiet_zone_problem(
+    image: Image.Image, symbology: str | Symbology, modules: int | None = None
+) -> str | None:
     """A sentence if a side's quiet zone is narrower than the symbology's minimum (less
-    :data:`_MARGIN` of a module, for images scaled to fractional modules)."""
-    spec = symbol_facts.symbologies()[symbology]  # plugin symbologies too
-    zones = measure_quiet_zones(image, spec.dimension)
+    :data:`_MARGIN` of a module, for images scaled to fractional modules). ``symbology`` is
+    its :class:`~qrplex.spec.Symbology` or the name of a registered one; ``modules`` the
+    symbol's width in modules (:func:`measure_quiet_zones`)."""
+    spec = (
+        symbology
+        if isinstance(symbology, Symbology)
+        else symbol_facts.symbologies()[symbology]  # plugin symbologies too
+    )
+    zones = measure_quiet_zones(image, spec.dimension, modules)
     if zones is None:
         return "the image has no dark pixel: there is no symbol in it"
     minimums: dict[str, tuple[float | None, int]] = {

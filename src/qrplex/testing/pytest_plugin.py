@@ -21,7 +21,7 @@ import pytest
 
 if TYPE_CHECKING:
     import qrplex
-    from qrplex._backend import Backend
+    from qrplex import Backend
 
 __all__ = ["ClientFactory", "qrplex_client_factory", "qrplex_decode"]
 
@@ -44,7 +44,7 @@ class ClientFactory(Protocol):
 
 
 def _plugin_for(backends: Sequence[type[Backend]]) -> object:
-    from qrplex._hookspecs import hookimpl
+    from qrplex import hookimpl
 
     class _Plugin:
         """Registers the given backend classes, as a plugin's hook would."""

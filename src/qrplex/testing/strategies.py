@@ -1,12 +1,19 @@
 """Hypothesis strategies for qrplex requests, valid and invalid, per symbology.
 
-The strategies follow the core's rules (:mod:`qrplex._validation`, the charset policy and
-capacities of :mod:`qrplex._qr_capacity`) and are deliberately wide: a valid QR content may
+The strategies follow the core's rules (its validation, the charset policy and capacities of
+:mod:`qrplex.spec`) and are deliberately wide: a valid QR content may
 be digits, the alphanumeric set, ASCII with control characters, Latin-1, CJK, emoji or any
 Unicode text without surrogates, from one character up to exactly the capacity of the chosen
 error level; Code 128 gets control characters, characters 128-255, ``"99"`` prefixes and
 digit runs. Invalid requests carry the error the core must raise. Nothing is narrowed to what
 some backend happens to get right.
+
+A symbology a plugin registers through ``qrplex_register_symbologies`` is covered from its
+:class:`qrplex.spec.Symbology`: its ``examples``, texts made of their characters and any
+text, each kept when its ``content`` rule accepts it (:func:`symbology_content`); widths from
+its ``modules`` and quiet zones. Every public strategy takes a symbology's name (looked up in
+:func:`qrplex.spec.symbologies`) or its ``Symbology`` (for one registered elsewhere, such as a
+test's own registry).
 
 >>> from hypothesis import given
 >>> from qrplex.testing import strategies
@@ -24,21 +31,24 @@ from typing import Any, Final
 
 from hypothesis import strategies as st
 
-from qrplex._qr_capacity import (
+from qrplex import spec
+from qrplex._validation import validate_request as _validate  # the core's own validation
+from qrplex.errors import InvalidContentError, InvalidOptionError, InvalidRequestError
+from qrplex.spec import (
     ALPHANUMERIC_CHARS,
+    CODE39_CHARS,
+    MAX_HEIGHT,
+    MAX_WIDTH,
     MICRO_QR_LEVELS,
     QR_LEVELS,
+    Symbology,
     capacity_bits,
     data_bits,
     fit,
     max_length,
+    minimum_width,
     segment_for,
 )
-from qrplex._symbologies import SYMBOLOGIES
-from qrplex._validation import MAX_HEIGHT, MAX_WIDTH, minimum_width
-from qrplex._validation import validate_request as _validate
-from qrplex.errors import InvalidContentError, InvalidOptionError, InvalidRequestError
-from qrplex.spec import CODE39_CHARS
 
 __all__ = [
     "CONTENT_CLASSES",
@@ -46,20 +56,24 @@ __all__ = [
     "TRICKY_CONTENT",
     "GenerateCall",
     "InvalidCase",
+    "accepted",
     "error_levels",
     "expected_text",
     "gtin_check_digit",
     "invalid_content",
     "invalid_options",
     "invalid_requests",
+    "symbology_content",
     "tricky_content",
     "valid_calls",
     "valid_content",
     "widths",
 ]
 
-SYMBOLOGY_NAMES: Final[tuple[str, ...]] = tuple(SYMBOLOGIES)
-"""Every symbology the core knows, in its order."""
+SYMBOLOGY_NAMES: Final[tuple[str, ...]] = tuple(spec.SYMBOLOGIES)
+"""The core's nine symbologies, in its order: each has strategies of its own. A symbology a
+plugin registers (:func:`qrplex.spec.symbologies`) gets the generic ones, built from its
+spec: :func:`symbology_content`."""
 
 CONTENT_CLASSES: Final[tuple[str, ...]] = (
     "\t",
@@ -582,12 +596,109 @@ def _linear_invalid(symbology: str) -> st.SearchStrategy[InvalidCase]:
     )
 
 
+# --- plugin symbologies -------------------------------------------------------------------
+
+
+def _resolve(symbology: str | Symbology) -> Symbology:
+    """The :class:`Symbology` of ``symbology``: itself, or the registered one of that name."""
+    if isinstance(symbology, Symbology):
+        return symbology
+    table = spec.symbologies()
+    if symbology not in table:
+        raise ValueError(f"unknown symbology {symbology!r}: use one of {', '.join(table)}")
+    return table[symbology]
+
+
+def _is_core(symbology: Symbology) -> bool:
+    return symbology.name in spec.SYMBOLOGIES  # a plugin cannot redefine a core name
+
+
+def accepted(
+    symbology: Symbology, content: str, options: Mapping[str, Any] | None = None
+) -> str | None:
+    """``content`` normalized by ``symbology``'s ``content`` rule, or ``None`` if the rule
+    refuses it (the core refuses empty content for every symbology)."""
+    if not content:
+        return None
+    if symbology.content is None:
+        return content
+    try:
+        return symbology.content(content, options or {})
+    except InvalidRequestError:
+        return None
+
+
+_PROBES: Final = ("\x00", "\t", " ", "a", "Z", "0", "é", "Ω", "漢", "😀", "\xa0", "\u0301")
+"""Characters tried on a plugin symbology's rule to find some it refuses."""
+
+
+def _refused_chars(symbology: Symbology) -> tuple[str, ...]:
+    base = symbology.examples[0] if symbology.examples else ""
+    return tuple(c for c in _PROBES if accepted(symbology, base + c) is None)
+
+
+def symbology_content(symbology: Symbology) -> st.SearchStrategy[str]:
+    """Contents a plugin's ``symbology`` accepts: its ``examples``, texts of their characters
+    (up to twice the longest example), real data's :data:`CONTENT_CLASSES` and any text
+    without surrogates, each kept when the symbology's ``content`` rule accepts it.
+
+    Raises:
+        ValueError: the symbology has no ``examples`` and its rule refuses every probe (the
+            kit needs at least one valid content: register ``examples``).
+    """
+    pieces: list[st.SearchStrategy[str]] = []
+    examples = tuple(e for e in symbology.examples if accepted(symbology, e) is not None)
+    if examples:
+        alphabet = sorted(set("".join(examples)))
+        longest = max(len(e) for e in examples)
+        pieces += [
+            st.sampled_from(examples),
+            st.text(st.sampled_from(alphabet), min_size=1, max_size=2 * longest),
+        ]
+    pieces += [
+        st.sampled_from(CONTENT_CLASSES),
+        st.text(_NO_SURROGATES, min_size=1, max_size=24),
+    ]
+    if not examples and not any(accepted(symbology, c) is not None for c in _PROBES):
+        raise ValueError(
+            f"symbology {symbology.name!r} has no valid examples: register "
+            f"Symbology(..., examples=(...)) with contents its rule accepts"
+        )
+    return st.one_of(pieces).filter(lambda content: accepted(symbology, content) is not None)
+
+
+def _plugin_invalid(symbology: Symbology) -> st.SearchStrategy[InvalidCase]:
+    refused = _refused_chars(symbology)
+    if not refused or not symbology.examples:
+        return st.nothing()
+    return (
+        _with_inserted(st.sampled_from(symbology.examples), st.sampled_from(refused))
+        .filter(lambda content: accepted(symbology, content) is None)
+        .map(
+            lambda content: InvalidCase(
+                symbology.name, content, InvalidContentError, f"refused by {symbology.title}"
+            )
+        )
+    )
+
+
+def _plugin_minimum(symbology: Symbology, content: str, options: Mapping[str, Any]) -> int | None:
+    """The minimum width of a plugin symbology's ``content``, as the core computes it."""
+    normalized = accepted(symbology, content, options)
+    if normalized is None or symbology.modules is None:
+        return None
+    modules = symbology.modules(normalized, options)
+    if modules is None:
+        return None
+    quiet = (
+        2 * symbology.quiet_left
+        if symbology.dimension == 2
+        else symbology.quiet_left + symbology.quiet_right
+    )
+    return modules + quiet
+
+
 # --- public strategies --------------------------------------------------------------------
-
-
-def _check_symbology(symbology: str) -> None:
-    if symbology not in SYMBOLOGIES:
-        raise ValueError(f"unknown symbology {symbology!r}: use one of {', '.join(SYMBOLOGIES)}")
 
 
 def _check_level(symbology: str, error: str) -> str:
@@ -597,7 +708,7 @@ def _check_level(symbology: str, error: str) -> str:
     return error.upper()
 
 
-def valid_content(symbology: str, error: str = "M") -> st.SearchStrategy[str]:
+def valid_content(symbology: str | Symbology, error: str = "M") -> st.SearchStrategy[str]:
     """Contents the core accepts for ``symbology`` (at error level ``error`` for QR codes).
 
     * ``qr``: digits, the alphanumeric set, ASCII (control characters included), Latin-1,
@@ -614,48 +725,60 @@ def valid_content(symbology: str, error: str = "M") -> st.SearchStrategy[str]:
       prefixes,
       ``ñ ó ò ô`` (FNC look-alikes), single characters and long texts.
     * ``code39``: its 43 characters; ``itf``: even numbers of digits.
+    * a plugin's symbology: :func:`symbology_content`.
     """
-    _check_symbology(symbology)
-    if symbology in ("qr", "microqr"):
-        return _qr_valid(_check_level(symbology, error), symbology == "microqr")
-    if symbology in _GTIN_DATA:
-        return _gtin_valid(symbology)
-    if symbology == "code128":
+    resolved = _resolve(symbology)
+    name = resolved.name
+    if not _is_core(resolved):
+        return symbology_content(resolved)
+    if name in ("qr", "microqr"):
+        return _qr_valid(_check_level(name, error), name == "microqr")
+    if name in _GTIN_DATA:
+        return _gtin_valid(name)
+    if name == "code128":
         return _code128_valid()
-    if symbology == "code39":
+    if name == "code39":
         return _code39_valid()
     return _itf_valid()
 
 
-def invalid_content(symbology: str, error: str = "M") -> st.SearchStrategy[InvalidCase]:
+def invalid_content(symbology: str | Symbology, error: str = "M") -> st.SearchStrategy[InvalidCase]:
     """Contents the core refuses for ``symbology`` with :class:`InvalidContentError`.
 
     Empty content for every symbology; for QR codes, content just over the capacity at level
     ``error`` (1-3 units over, for each kind of text), lone surrogates, and for Micro QR text
     that needs an ECI; for EAN/UPC/ISBN, non-digits (including other scripts' digits), wrong
     lengths, wrong check digits and non-978/979 ISBNs; Code 128 characters above U+00FF;
-    Code 39 lowercase and other characters; odd-length or non-digit ITF.
+    Code 39 lowercase and other characters; odd-length or non-digit ITF; for a plugin's
+    symbology, its examples with a character its ``content`` rule refuses inserted.
     """
-    _check_symbology(symbology)
-    empty = st.just(InvalidCase(symbology, "", InvalidContentError, "content is empty"))
-    if symbology in ("qr", "microqr"):
-        level = _check_level(symbology, error)
-        return st.one_of(empty, _qr_invalid(level, symbology == "microqr"))
-    return st.one_of(empty, _linear_invalid(symbology))
+    resolved = _resolve(symbology)
+    name = resolved.name
+    empty = st.just(InvalidCase(name, "", InvalidContentError, "content is empty"))
+    if not _is_core(resolved):
+        return st.one_of(empty, _plugin_invalid(resolved))
+    if name in ("qr", "microqr"):
+        level = _check_level(name, error)
+        return st.one_of(empty, _qr_invalid(level, name == "microqr"))
+    return st.one_of(empty, _linear_invalid(name))
 
 
-def tricky_content(symbology: str, error: str = "M") -> tuple[str, ...]:
-    """The :data:`TRICKY_CONTENT` of ``symbology`` that the core accepts at ``error``."""
-    _check_symbology(symbology)
-    options = {"error": error} if SYMBOLOGIES[symbology].dimension == 2 else {}
-    accepted = []
-    for content in TRICKY_CONTENT.get(symbology, ()):
+def tricky_content(symbology: str | Symbology, error: str = "M") -> tuple[str, ...]:
+    """The :data:`TRICKY_CONTENT` of ``symbology`` that the core accepts at ``error``; for a
+    plugin's symbology, its ``examples`` and the :data:`CONTENT_CLASSES` its rule accepts."""
+    resolved = _resolve(symbology)
+    if not _is_core(resolved):
+        candidates = (*resolved.examples, *CONTENT_CLASSES)
+        return tuple(c for c in dict.fromkeys(candidates) if accepted(resolved, c) is not None)
+    options = {"error": error} if resolved.dimension == 2 else {}
+    accepted_contents = []
+    for content in TRICKY_CONTENT.get(resolved.name, ()):
         try:
-            _validate(content, symbology=symbology, format="png", width=None, options=options)
+            _validate(content, symbology=resolved.name, format="png", width=None, options=options)
         except InvalidRequestError:
             continue
-        accepted.append(content)
-    return tuple(accepted)
+        accepted_contents.append(content)
+    return tuple(accepted_contents)
 
 
 def error_levels(symbology: str) -> st.SearchStrategy[str]:
@@ -663,27 +786,32 @@ def error_levels(symbology: str) -> st.SearchStrategy[str]:
     return st.sampled_from(MICRO_QR_LEVELS if symbology == "microqr" else QR_LEVELS)
 
 
-def _minimum(symbology: str, content: str, options: Mapping[str, Any]) -> int:
-    request = _validate(content, symbology=symbology, format="png", width=None, options=options)
+def _minimum(symbology: Symbology, content: str, options: Mapping[str, Any]) -> int | None:
+    if not _is_core(symbology):
+        return _plugin_minimum(symbology, content, options)
+    request = _validate(
+        content, symbology=symbology.name, format="png", width=None, options=options
+    )
     minimum = minimum_width(request)
     if minimum is None:  # pragma: no cover - every valid content has a minimum
-        raise AssertionError(f"no minimum width for valid {symbology} content {content!r}")
+        raise AssertionError(f"no minimum width for valid {symbology.name} content {content!r}")
     return minimum
 
 
 def widths(
-    symbology: str,
+    symbology: str | Symbology,
     content: str,
     *,
     max_width: int | None = None,
     **options: Any,
 ) -> st.SearchStrategy[int | None]:
     """Widths to ask for: ``None`` (the default scale), the minimum (one pixel a module),
-    just above it, and up to four times it; never above ``max_width`` or the core's
-    :data:`~qrplex._validation.MAX_WIDTH`."""
-    minimum = _minimum(symbology, content, options)
+    just above it, and up to four times it; never above ``max_width`` or
+    :data:`qrplex.spec.MAX_WIDTH`. Only ``None`` for a plugin's symbology without a
+    ``modules`` count (its minimum is unknown)."""
+    minimum = _minimum(_resolve(symbology), content, options)
     top = min(MAX_WIDTH, max_width if max_width is not None else MAX_WIDTH)
-    if minimum > top:
+    if minimum is None or minimum > top:
         return st.none()
     return st.one_of(
         st.none(),
@@ -696,7 +824,7 @@ def widths(
 @st.composite
 def valid_calls(
     draw: st.DrawFn,
-    symbology: str,
+    symbology: str | Symbology,
     format: str = "png",
     *,
     levels: Sequence[str] | None = None,
@@ -706,53 +834,58 @@ def valid_calls(
     """Valid ``generate`` calls: content, width and options.
 
     Args:
-        symbology: the symbology.
+        symbology: the symbology (its name, or its :class:`~qrplex.spec.Symbology`).
         format: the format asked for.
         levels: error levels to draw from (QR codes); ``None`` sets no ``error`` option
             (the core's default ``M``).
-        heights: also draw a ``height`` option (linear barcodes), 1 to 600 px.
+        heights: also draw a ``height`` option (linear barcodes that take one), 1 to 600 px.
         max_width: the backend's largest width, if it has one.
     """
+    resolved = _resolve(symbology)
+    name = resolved.name
     options: dict[str, Any] = {}
     level = "M"
-    if symbology in ("qr", "microqr") and levels:
+    if name in ("qr", "microqr") and levels:
         level = draw(st.sampled_from(list(levels)))
         options["error"] = level
-    content = draw(valid_content(symbology, error=level))
-    if heights and SYMBOLOGIES[symbology].dimension == 1:
+    content = draw(valid_content(resolved, error=level))
+    if heights and resolved.dimension == 1 and "height" in resolved.allowed_options:
         height = draw(st.none() | st.integers(1, 40) | st.integers(1, 600))
         if height is not None:
             options["height"] = height
-    width = draw(widths(symbology, content, max_width=max_width, **options))
-    return GenerateCall(symbology, content, format, width, options)
+    width = draw(widths(resolved, content, max_width=max_width, **options))
+    return GenerateCall(name, content, format, width, options)
 
 
 @st.composite
-def _width_cases(draw: st.DrawFn, symbology: str) -> InvalidCase:
+def _width_cases(draw: st.DrawFn, symbology: Symbology) -> InvalidCase:
     content = draw(valid_content(symbology))
     minimum = _minimum(symbology, content, {})
     choices: list[tuple[object, str]] = [
         (draw(st.integers(max_value=0)), "width not positive"),
         (draw(st.integers(MAX_WIDTH + 1, 10 * MAX_WIDTH)), "width above the maximum"),
-        (draw(st.sampled_from([True, 1.5, float(minimum), "300", b"300"])), "width not an int"),
+        (draw(st.sampled_from([True, 1.5, 300.0, "300", b"300"])), "width not an int"),
     ]
-    if minimum > 1:
+    if minimum is not None and minimum > 1:
         small = draw(st.integers(max(1, minimum - 3), minimum - 1))
         choices.append((small, f"width below the minimum {minimum}"))
     width, reason = draw(st.sampled_from(choices))
-    return InvalidCase(symbology, content, InvalidOptionError, reason, {"width": width})
+    return InvalidCase(symbology.name, content, InvalidOptionError, reason, {"width": width})
 
 
 @st.composite
-def _option_cases(draw: st.DrawFn, symbology: str) -> InvalidCase:
+def _option_cases(draw: st.DrawFn, symbology: Symbology) -> InvalidCase:
     content = draw(valid_content(symbology))
-    matrix = SYMBOLOGIES[symbology].dimension == 2
-    levels = MICRO_QR_LEVELS if symbology == "microqr" else QR_LEVELS
+    allowed = symbology.allowed_options
+    name = symbology.name
     choices: list[tuple[dict[str, Any], str]] = [
         ({draw(st.sampled_from(_UNKNOWN_OPTIONS)): draw(st.integers(0, 9))}, "an unknown option"),
         ({"format": draw(st.sampled_from(["jpeg", "PNG", "gif", "", "svgz", "pdf"]))}, "format"),
     ]
-    if matrix:
+    if "error" not in allowed:
+        choices.append(({"error": draw(error_levels("qr"))}, "error level on a barcode"))
+    elif name in ("qr", "microqr"):
+        levels = MICRO_QR_LEVELS if name == "microqr" else QR_LEVELS
         bad_level = draw(
             st.one_of(
                 st.text(max_size=3).filter(lambda s: s.upper() not in levels),
@@ -761,9 +894,9 @@ def _option_cases(draw: st.DrawFn, symbology: str) -> InvalidCase:
             )
         )
         choices.append(({"error": bad_level}, "not an error level"))
+    if "height" not in allowed:
         choices.append(({"height": draw(st.integers(1, 500))}, "height on a matrix code"))
     else:
-        choices.append(({"error": draw(error_levels("qr"))}, "error level on a barcode"))
         height = draw(
             st.one_of(
                 st.integers(max_value=0),
@@ -773,25 +906,27 @@ def _option_cases(draw: st.DrawFn, symbology: str) -> InvalidCase:
         )
         choices.append(({"height": height}, "height not a valid number of pixels"))
     kwargs, reason = draw(st.sampled_from(choices))
-    return InvalidCase(symbology, content, InvalidOptionError, reason, kwargs)
+    return InvalidCase(name, content, InvalidOptionError, reason, kwargs)
 
 
-def invalid_options(symbology: str) -> st.SearchStrategy[InvalidCase]:
+def invalid_options(symbology: str | Symbology) -> st.SearchStrategy[InvalidCase]:
     """Valid contents with an option the core refuses with :class:`InvalidOptionError`:
     widths that are not positive, too large, not ints or below the symbol's minimum; unknown
-    options and formats; error levels that do not exist for the symbology (or on a barcode);
-    heights that are not valid pixel counts (or on a matrix code); unknown symbologies."""
-    _check_symbology(symbology)
+    options and formats; error levels that do not exist for the symbology (or on one without
+    levels); heights that are not valid pixel counts (or on one without a height); unknown
+    symbologies."""
+    resolved = _resolve(symbology)
     unknown = st.sampled_from(["qrcode", "QR", "ean-13", "", "code93", "datamatrix"]).map(
         lambda name: InvalidCase(name, "12345678", InvalidOptionError, "an unknown symbology")
     )
-    return st.one_of(_width_cases(symbology), _option_cases(symbology), unknown)
+    return st.one_of(_width_cases(resolved), _option_cases(resolved), unknown)
 
 
-def invalid_requests(symbology: str) -> st.SearchStrategy[InvalidCase]:
+def invalid_requests(symbology: str | Symbology) -> st.SearchStrategy[InvalidCase]:
     """:func:`invalid_content` (at every error level) and :func:`invalid_options`."""
-    if symbology in ("qr", "microqr"):
-        content = error_levels(symbology).flatmap(lambda level: invalid_content(symbology, level))
+    name = _resolve(symbology).name
+    if name in ("qr", "microqr"):
+        content = error_levels(name).flatmap(lambda level: invalid_content(name, level))
     else:
         content = invalid_content(symbology)
     return st.one_of(content, invalid_options(symbology))
