@@ -28,11 +28,13 @@ import os
 import stat
 import tempfile
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from ._checks import check_rendering
 from ._model import CodeImage, CodeRequest, Rendering
+from ._symbologies import Symbology
 from .errors import BadResponseError
 
 __all__ = ["FileCache", "request_key"]
@@ -91,7 +93,12 @@ class FileCache:
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}{_SUFFIX}"
 
-    def get(self, request: CodeRequest, backend: str | None = None) -> CodeImage | None:
+    def get(
+        self,
+        request: CodeRequest,
+        backend: str | None = None,
+        symbologies: Mapping[str, Symbology] | None = None,
+    ) -> CodeImage | None:
         """The cached image for ``request`` (made by ``backend`` if given), or ``None`` when
         there is none or the entry is not a whole entry made for this request."""
         key = request_key(request, backend)
@@ -100,7 +107,7 @@ class FileCache:
         if read is None:
             return None
         blob, identity = read
-        image = None if blob is None else _parse(blob, key, request, backend)
+        image = None if blob is None else _parse(blob, key, request, backend, symbologies)
         if image is None:
             self._discard(path, identity)
             return None
@@ -218,7 +225,13 @@ class FileCache:
         self._total = total
 
 
-def _parse(blob: bytes, key: str, request: CodeRequest, backend: str | None) -> CodeImage | None:
+def _parse(
+    blob: bytes,
+    key: str,
+    request: CodeRequest,
+    backend: str | None,
+    symbologies: Mapping[str, Symbology] | None = None,
+) -> CodeImage | None:
     """The image of an entry, if the entry is whole and was made for ``request``."""
     first, _, rest = blob.partition(b"\n")
     metadata, newline, data = rest.partition(b"\n")
@@ -235,7 +248,7 @@ def _parse(blob: bytes, key: str, request: CodeRequest, backend: str | None) -> 
         return None
     rendering = Rendering(data, meta["media_type"], meta["width"], meta["height"])
     try:  # the checks a fresh image passes: media type, format, real size, width
-        check_rendering(rendering, request, meta["backend"])
+        check_rendering(rendering, request, meta["backend"], symbologies)
     except BadResponseError:
         return None
     return CodeImage(

@@ -392,7 +392,9 @@ class Client:
 
     def _cached(self, request: CodeRequest, backend: str | None, verify: bool) -> CodeImage | None:
         cache = self.cache
-        image = None if cache is None else cache.get(request, backend)
+        if cache is None:
+            return None
+        image = cache.get(request, backend, self.registry.symbologies())
         if image is not None and verify:
             rendering = Rendering(image.data, image.media_type, image.width, image.height)
             try:

@@ -255,6 +255,9 @@ def _check_minimum_width(width: int, request: CodeRequest, spec: Symbology) -> N
     )
 
 
+_ERROR_LEVEL_SYMBOLOGIES: Final = frozenset({"qr", "microqr"})
+
+
 def _check_options(spec: Symbology, options: object) -> dict[str, Any]:
     if not isinstance(options, Mapping):
         raise InvalidOptionError(
@@ -268,7 +271,9 @@ def _check_options(spec: Symbology, options: object) -> dict[str, Any]:
                 f"{', '.join(map(repr, allowed)) or 'none'}"
             )
     normalized = dict(options)
-    if spec is CORE_SYMBOLOGIES.get(spec.name) and spec.dimension == 2:  # QR Code, Micro QR
+    # QR Code and Micro QR (the names are the core's: a plugin redefining them is a conflict,
+    # refused before any request; compared by name, so a re-imported module still matches).
+    if spec.name in _ERROR_LEVEL_SYMBOLOGIES:
         normalized["error"] = _check_error_level(spec, options.get("error", DEFAULT_ERROR_LEVEL))
     if "height" in normalized:
         _check_pixels("height", normalized["height"], MAX_HEIGHT)

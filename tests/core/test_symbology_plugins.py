@@ -281,3 +281,32 @@ def test_a_private_registrys_square_symbology_must_come_back_square() -> None:
     (attempt,) = [a for a in image.attempts if a.backend == "widedots"]
     assert attempt.error_type == "BadResponseError"
     assert "which is square" in attempt.message
+
+
+def test_a_cache_hit_is_checked_against_the_clients_own_symbologies(tmp_path) -> None:
+    """A cached image of a private registry's square symbology must be square too: a
+    non-square entry is a miss, and the backend draws a fresh one."""
+    import io
+    import types
+
+    from PIL import Image
+
+    from qrplex._cache import FileCache
+    from qrplex._model import CodeImage
+    from qrplex._validation import validate_request
+
+    plugin = types.ModuleType("inline_dots")
+    exec(compile(DOTS_PLUGIN, "inline_dots", "exec"), plugin.__dict__)
+    registry = Registry(entry_points=False, plugins=[("dots", plugin)])
+    config = {"cache_dir": str(tmp_path / "cache")}
+    with qrplex.Client(backend="dots", fallback=[], registry=registry, config=config) as client:
+        request = validate_request(
+            "1", symbology="dots", format="png", width=None, options={}, registry=registry
+        )
+        wide = io.BytesIO()
+        Image.new("L", (140, 70), 255).save(wide, "PNG")
+        planted = CodeImage(wide.getvalue(), "image/png", "dots", 140, 70, "dots", request.content)
+        FileCache(tmp_path / "cache", 10**7).put(request, planted)
+        image = client.generate("1", symbology="dots")
+    assert not image.cached
+    assert (image.width, image.height) == (140, 140)
