@@ -12,7 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PLUGIN_SOURCES = sorted(ROOT.glob("plugins/*/src/**/*.py"))
+# A plugin's code and its tests alike: the tests are what a third party copies.
+PLUGIN_SOURCES = sorted(ROOT.glob("plugins/*/src/**/*.py")) + sorted(
+    ROOT.glob("plugins/*/tests/**/*.py")
+)
 
 
 def _private(module: str) -> bool:
@@ -48,8 +51,9 @@ def private_uses(source: str, filename: str) -> Iterator[tuple[int, str]]:
 
 
 def test_plugin_sources_are_found() -> None:
-    packages = {path.relative_to(ROOT).parts[1] for path in PLUGIN_SOURCES}
-    assert {"qrplex-local", "qrplex-cloudinfinite"} <= packages
+    found = {path.relative_to(ROOT).parts[1:3] for path in PLUGIN_SOURCES}
+    for plugin in ("qrplex-local", "qrplex-cloudinfinite"):
+        assert {(plugin, "src"), (plugin, "tests")} <= found
 
 
 def test_no_plugin_imports_a_private_qrplex_module() -> None:

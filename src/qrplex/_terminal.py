@@ -17,9 +17,11 @@ _DRAWABLE = frozenset({"qr", "microqr"})
 def check_drawable(symbology: str) -> None:
     """Raise :class:`UnsupportedError` unless codes of ``symbology`` can be drawn in a
     terminal (QR and Micro QR can; linear barcodes cannot be drawn legibly)."""
-    if symbology in SYMBOLOGIES and symbology not in _DRAWABLE:
+    if symbology not in _DRAWABLE:  # a plugin's symbology too: never drawn as a QR Code
+        known = SYMBOLOGIES.get(symbology)
+        kind = f"{known.title} barcodes" if known is not None else f"{symbology!r} codes"
         raise UnsupportedError(
-            f"{SYMBOLOGIES[symbology].title} barcodes cannot be drawn in a terminal: "
+            f"{kind} cannot be drawn in a terminal (only QR and Micro QR codes can): "
             "write one to a file with -o FILE, or redirect stdout"
         )
 

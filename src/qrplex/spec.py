@@ -68,14 +68,13 @@ from ._symbologies import (
     CODE39_CHARS,
     FORMATS,
     MEDIA_TYPES,
-    SYMBOLOGIES,
     ContentRule,
     Dimension,
     ModuleCount,
     Symbology,
     gtin_check_digit,
-    symbology_spec,
 )
+from ._validation import CORE_SYMBOLOGIES as SYMBOLOGIES
 from ._validation import (
     DEFAULT_ERROR_LEVEL,
     MAX_HEIGHT,
@@ -128,6 +127,13 @@ __all__ = [
     "symbologies",
     "symbology_spec",
 ]
+
+
+def symbology_spec(name: str) -> Symbology:
+    """The core's :class:`Symbology` called ``name``, with its options and content rule
+    (``KeyError`` if the core has none by that name; :func:`symbologies` has the plugins'
+    too)."""
+    return SYMBOLOGIES[name]
 
 
 def symbologies() -> dict[str, Symbology]:

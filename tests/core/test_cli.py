@@ -173,3 +173,19 @@ def test_backends_lists_the_registered_symbologies_and_who_registered_them(
     assert listing[-1].split() == [
         "stripes", "Stripes", "(linear,", "quiet", "zone", "5", "left,", "6", "right)", "stripes"
     ]  # fmt: skip
+
+
+def test_a_plugins_symbology_is_refused_in_a_terminal_not_drawn_as_a_qr_code(
+    install_plugin: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    install_plugin(
+        distribution="qrplex-stripes",
+        entry_name="stripes",
+        module="qrplex_stripes",
+        source=SYMBOLOGY_ONLY_PLUGIN,
+    )
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert main(["make", "101", "-s", "stripes"]) == 1
+    assert "'stripes' codes cannot be drawn in a terminal" in capsys.readouterr().err
+    assert main(["make", "hello"]) == 0  # the default symbology, QR, is still drawn
+    assert set(capsys.readouterr().out) & set("█▀▄")

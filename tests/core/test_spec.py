@@ -206,3 +206,14 @@ def test_the_local_backend_draws_the_plan_it_is_given() -> None:
     assert rendering.width == 10 * (plan.modules + 2 * spec.SYMBOLOGIES["qr"].quiet_left)
     unplanned = LocalBackend({}).render(qrplex.CodeRequest("hello", "qr", "png", None, {}))
     assert unplanned.width == 10 * (21 + 8)  # version 1, planned by the backend itself
+
+
+def test_the_core_table_is_what_the_core_registers() -> None:
+    """``spec.SYMBOLOGIES`` is not a thinner copy: a plugin author reading it sees the same
+    options and rules as validation uses."""
+    from qrplex._registry import Registry
+
+    registered = Registry(entry_points=False).symbologies()
+    assert {name: registered[name] for name in spec.SYMBOLOGIES} == spec.SYMBOLOGIES
+    assert spec.SYMBOLOGIES["qr"].allowed_options == ("error",)
+    assert spec.symbology_spec("ean13").allowed_options == ("height",)

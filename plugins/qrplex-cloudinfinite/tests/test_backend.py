@@ -23,7 +23,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from qrplex._model import CodeRequest, Rendering
+from qrplex import CodeRequest, Rendering
 from qrplex.errors import (
     BackendAuthError,
     BackendError,

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from qrplex._model import CodeRequest
+from qrplex import CodeRequest
 from qrplex.errors import (
     BackendAuthError,
     BackendError,

@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from qrplex._decoding import read_one
-from qrplex._qr_capacity import plan_qr
+from qrplex.spec import plan_qr
+from qrplex.testing import read_one
 from qrplex_cloudinfinite.emulator._render import render
 
 MIXED = {

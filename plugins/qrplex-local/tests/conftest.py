@@ -17,8 +17,8 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageChops, ImageDraw, ImageOps
 
-from qrplex._model import CodeRequest, Rendering
-from qrplex._symbologies import SYMBOLOGIES
+from qrplex import CodeRequest, Rendering
+from qrplex.spec import SYMBOLOGIES
 from qrplex_local import LocalBackend
 from qrplex_local._matrix import build_matrix
 

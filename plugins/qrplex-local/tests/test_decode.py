@@ -6,8 +6,8 @@ from types import ModuleType
 
 import pytest
 
-from qrplex._qr_capacity import plan_qr
 from qrplex.errors import InvalidContentError
+from qrplex.spec import plan_qr
 
 WIDTHS = (None, 150, 333, 1000)
 

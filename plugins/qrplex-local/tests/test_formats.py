@@ -87,7 +87,7 @@ class NoPillow(importlib.abc.MetaPathFinder):
         return None
 
 sys.meta_path.insert(0, NoPillow())
-from qrplex._model import CodeRequest
+from qrplex import CodeRequest
 from qrplex_local import LocalBackend
 
 samples = %r
@@ -100,7 +100,7 @@ print("rendered without Pillow")
 
 _QR_ONLY = """
 import sys
-from qrplex._model import CodeRequest
+from qrplex import CodeRequest
 from qrplex_local import LocalBackend
 import qrplex_local.plugin
 

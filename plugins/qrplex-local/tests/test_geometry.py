@@ -7,8 +7,8 @@ from types import ModuleType
 import pytest
 from PIL import Image
 
-from qrplex._symbologies import SYMBOLOGIES
 from qrplex.errors import InvalidOptionError
+from qrplex.spec import SYMBOLOGIES
 from qrplex_local import LocalBackend
 from qrplex_local._geometry import DEFAULT_SCALE, layout
 

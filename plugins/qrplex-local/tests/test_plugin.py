@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from importlib.metadata import entry_points
 from types import ModuleType
+from typing import Any
 
 import pluggy
 
 import qrplex_local.plugin
-from qrplex import _hookspecs
-from qrplex._backend import Backend
-from qrplex._model import CodeRequest
+from qrplex import Backend, CodeRequest
 from qrplex_local import LocalBackend
 
 
@@ -20,9 +19,18 @@ def test_entry_point_is_the_plugin_module() -> None:
     assert entry.load() is qrplex_local.plugin
 
 
+class _PublicHookContract:
+    """The hook as the plugin guide documents it (project ``qrplex``), declared here as a
+    third party would, without qrplex's private hookspec module."""
+
+    @pluggy.HookspecMarker("qrplex")
+    def qrplex_register_backends(self, register: Any) -> None:
+        """Register backend classes."""
+
+
 def test_hook_registers_the_backend_through_pluggy() -> None:
-    manager = pluggy.PluginManager(_hookspecs.PROJECT_NAME)
-    manager.add_hookspecs(_hookspecs)
+    manager = pluggy.PluginManager("qrplex")
+    manager.add_hookspecs(_PublicHookContract)
     manager.register(qrplex_local.plugin)
     registered: list[type[Backend]] = []
     manager.hook.qrplex_register_backends(register=registered.append)

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qrplex._model import CodeRequest
-from qrplex._qr_capacity import plan_qr
+from qrplex import CodeRequest, spec
 from qrplex.errors import InvalidContentError
+from qrplex.spec import plan_qr
 from qrplex_local._code128 import code128_pattern
 from qrplex_local._qr import qr_symbol
 
@@ -117,9 +117,7 @@ def test_gtins_read_back(kit: ModuleType, symbology: str, digits: str) -> None:
 @FAST
 @given(content=UNICODE | LATIN1, error=st.sampled_from("LMQH"))
 def test_qr_version_is_the_one_the_core_planned(content: str, error: str) -> None:
-    from qrplex import _qr_capacity as capacity
-
-    planned = capacity.plan_qr(content, error)
+    planned = spec.plan_qr(content, error)
     assert planned is not None
     options = {"error": error}
     free = qr_symbol(CodeRequest(content, "qr", "png", None, options))
@@ -129,9 +127,7 @@ def test_qr_version_is_the_one_the_core_planned(content: str, error: str) -> Non
 @FAST
 @given(content=LATIN1.map(lambda text: text[:21]), error=st.sampled_from("LMQ"))
 def test_microqr_version_is_the_one_the_core_planned(content: str, error: str) -> None:
-    from qrplex import _qr_capacity as capacity
-
-    planned = capacity.plan_qr(content, error, micro=True)
+    planned = spec.plan_qr(content, error, micro=True)
     request = CodeRequest(content, "microqr", "png", None, {"error": error})
     if planned is None:
         with pytest.raises(InvalidContentError):
@@ -146,18 +142,16 @@ def test_microqr_version_is_the_one_the_core_planned(content: str, error: str) -
     content=st.text(st.characters(max_codepoint=0xFF), min_size=1, max_size=40),
 )
 def test_linear_symbol_fits_the_core_minimum(kit: ModuleType, symbology: str, content: str) -> None:
-    from qrplex import _validation as validation
-
     if symbology == "code39":
         content = "".join(c for c in content.upper() if c in CODE39_CHARS) or "A"
     elif symbology == "itf":
         content = "".join(str(ord(c) % 10) for c in content)
         content += "0" * (len(content) % 2)
-    core = validation.symbol_modules(CodeRequest(content, symbology))
+    core = spec.symbol_modules(CodeRequest(content, symbology))
     ours = kit.symbol_modules(content, symbology)
     assert ours <= core
     if symbology != "itf":  # the core counts ITF at python-barcode's 2:5, we draw 1:3
         assert ours == core
 
 
-CODE39_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-. $/+%")
+CODE39_CHARS = frozenset(spec.CODE39_CHARS)

@@ -7,9 +7,9 @@ from types import ModuleType
 import barcode
 import pytest
 
-from qrplex._model import CodeRequest
-from qrplex._qr_capacity import plan_qr
+from qrplex import CodeRequest
 from qrplex.errors import InvalidContentError
+from qrplex.spec import plan_qr
 from qrplex_local._code128 import code128_values
 from qrplex_local._qr import qr_symbol
 
