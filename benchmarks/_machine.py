@@ -183,7 +183,7 @@ def describe() -> dict[str, Any]:
         "usable_cores": usable,
         "os": f"{platform.system()} {platform.release()} {platform.machine()}",
         "python": f"{platform.python_implementation()} {platform.python_version()}",
-        "python_executable": sys.executable,
+        "python_executable": shown_path(sys.executable),
         "packages": {name: _version(name) for name in PACKAGES},
         "tools": _hyperfine(),
         "environment": ", ".join(flags) or "no Python bytecode flags set",
@@ -192,3 +192,18 @@ def describe() -> dict[str, Any]:
         "loadavg_start": loadavg(),
         "parallelism_start": round(parallel_capacity(), 3),
     }
+
+
+_REPOSITORY = Path(__file__).resolve().parent.parent
+
+
+def shown_path(text: str) -> str:
+    """``text`` with this machine's paths made portable for committed results: the
+    repository's own prefix dropped (paths relative to it) and temporary directories shown as
+    ``<tmp>``."""
+    import re
+    import tempfile
+
+    text = text.replace(f"{_REPOSITORY}{os.sep}", "")
+    temporary = re.escape(tempfile.gettempdir().rstrip(os.sep))
+    return re.sub(temporary + r"/[^/\s'\"`]+", "<tmp>", text)

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from ._commands import TIMEOUT, ImportProfile, import_profile, time_commands
 from ._images import same_png
+from ._machine import shown_path
 from ._profile import Profile
 from ._report import Goal, Row, Section, fmt_ms
 
@@ -224,7 +225,7 @@ def run(profile: Profile, number: int) -> Section:
             "per command (half as many without a bytecode cache), in A B B A order; "
             "a round keeps each command's median, and values are medians of the per-round "
             "differences (ms) or ratios. Commands: "
-            + "; ".join(f"`{shlex.join(argv)}`" for argv in commands.values())
+            + "; ".join(f"`{shown_path(shlex.join(argv))}`" for argv in commands.values())
             + ".",
             _imports(
                 "`import qrplex` (best of 3 runs with `-X importtime`, warm cache)", import_imports

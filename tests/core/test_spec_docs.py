@@ -91,22 +91,23 @@ def test_the_guides_backend_draws_what_the_core_planned(
     assert backend.render(hand_made).data == rendering.data  # planned with qrplex.spec
 
 
-def test_the_guides_symbology_plugin_registers_and_validates() -> None:
+def test_the_guides_symbology_plugin_registers_validates_draws_and_reads() -> None:
     from qrplex._registry import Registry
 
     guide = (DOCS / "plugins.md").read_text("utf-8")
     section = guide[guide.index("## Adding a symbology") :]
     block = _BLOCK.search(section)
     assert block is not None
-    plugin = ModuleType("guide_dots")
+    plugin = ModuleType("acme_dots")
     exec(compile(block.group(2), "plugins.md example", "exec"), plugin.__dict__)
     registry = Registry(entry_points=False, plugins=[("dots", plugin)])
     assert list(registry.symbologies())[-1] == "dots"
-    request = validate_request(
-        "101", symbology="dots", format="png", width=None, options={}, registry=registry
-    )
-    assert request.content == "0000000000000101"
-    with pytest.raises(qrplex.InvalidContentError, match="up to 64 bits"):
+    with pytest.raises(qrplex.InvalidContentError, match="1 to 8 bits"):
         validate_request(
             "2", symbology="dots", format="png", width=None, options={}, registry=registry
         )
+    with qrplex.Client(backend="dots", fallback=[], registry=registry) as client:
+        for content, width in [("101", None), ("10110001", 14), ("1", 301)]:
+            image = client.generate(content, symbology="dots", width=width)
+            assert image.content == content.rjust(8, "0")
+            assert plugin.read(image) == image.content  # the guide's reader reads it back
