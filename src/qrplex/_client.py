@@ -228,17 +228,7 @@ class Client:
             BackendError: the backend failed: its own error (with ``attempts``) when one
                 backend was tried, ``AllBackendsFailedError`` when several were.
         """
-        _check_call(backend, verify)
-        request = validate_request(
-            content,
-            symbology=symbology,
-            format=format,
-            width=width,
-            options=options,
-            registry=self.registry,  # its symbologies, as its backends
-        )
-        if verify:
-            check_verifiable(request)
+        request = self._request(content, symbology, format, width, backend, verify, options)
         cached = self._cached(request, backend, verify)
         if cached is not None:
             return cached
@@ -258,6 +248,29 @@ class Client:
         **options: Any,
     ) -> CodeImage:
         """Async :meth:`generate`, with the same arguments, result and errors."""
+        request = self._request(content, symbology, format, width, backend, verify, options)
+        if self.cache is None:
+            return await run_async(request, self._plan(backend, options, verify))
+        import asyncio  # the cache reads and writes files: keep that off the event loop
+
+        cached = await asyncio.to_thread(self._cached, request, backend, verify)
+        if cached is not None:
+            return cached
+        image = await run_async(request, self._plan(backend, options, verify))
+        await asyncio.to_thread(self._store, request, image, backend)
+        return image
+
+    def _request(
+        self,
+        content: object,
+        symbology: str,
+        format: str,
+        width: int | None,
+        backend: str | None,
+        verify: bool,
+        options: Mapping[str, Any],
+    ) -> CodeRequest:
+        """The validated request of a ``generate`` / ``agenerate`` call."""
         _check_call(backend, verify)
         request = validate_request(
             content,
@@ -269,16 +282,7 @@ class Client:
         )
         if verify:
             check_verifiable(request)
-        if self.cache is None:
-            return await run_async(request, self._plan(backend, options, verify))
-        import asyncio  # the cache reads and writes files: keep that off the event loop
-
-        cached = await asyncio.to_thread(self._cached, request, backend, verify)
-        if cached is not None:
-            return cached
-        image = await run_async(request, self._plan(backend, options, verify))
-        await asyncio.to_thread(self._store, request, image, backend)
-        return image
+        return request
 
     def generate_many(
         self,
