@@ -279,7 +279,147 @@ class ReprBackend(AcmeBackend):
         return f"<ReprBackend key={self.config['api_key']}>"
 
 
+class HiddenSvgBackend(AcmeBackend):
+    """Wrong: its SVG ends with a white rect over the whole symbol (a renderer shows a blank
+    square; a rasterizer that only looks for dark shapes would still see the modules)."""
+
+    name = "hiddensvg"
+
+    def svg(self, code, width, scale, left):
+        cover = f'<rect width="{width}" height="{width}" fill="#fff"/></svg>'
+        return super().svg(code, width, scale, left).replace(b"</svg>", cover.encode())
+
+
+class PaleSvgBackend(AcmeBackend):
+    """Wrong: modules in #f4f4f4 on white (no contrast at all)."""
+
+    name = "palesvg"
+    dark = "#f4f4f4"
+
+
+class StyledSvgBackend(AcmeBackend):
+    """Wrong for the kit: a <style> element paints the modules white (CSS the kit does not
+    apply, so it must refuse the SVG rather than guess)."""
+
+    name = "styledsvg"
+
+    def svg(self, code, width, scale, left):
+        style = '<style>path { fill: #fff }</style><rect'
+        return super().svg(code, width, scale, left).replace(b"<rect", style.encode(), 1)
+
+
+class FadedSvgBackend(AcmeBackend):
+    """Wrong for the kit: modules drawn at opacity 0.1."""
+
+    name = "fadedsvg"
+
+    def svg(self, code, width, scale, left):
+        return super().svg(code, width, scale, left).replace(b"<path ", b'<path opacity="0.1" ')
+
+
+class GreyBackend(AcmeBackend):
+    """Wrong: grey 110 modules on a grey 150 background (16 % symbol contrast, grade F)."""
+
+    name = "grey"
+    dark, light = "#6e6e6e", "#969696"
+
+
+class TransparentBackend(AcmeBackend):
+    """Wrong: black modules on a fully transparent background."""
+
+    name = "transparent"
+
+    def png(self, code, width, scale, left):
+        canvas = Image.new("RGBA", (width, width), (255, 255, 255, 0))
+        for y, row in enumerate(code.matrix):
+            for x, module in enumerate(row):
+                if module:
+                    box = (left + x * scale, left + y * scale)
+                    canvas.paste((0, 0, 0, 255), (*box, box[0] + scale, box[1] + scale))
+        out = io.BytesIO()
+        canvas.save(out, format="PNG")
+        return out.getvalue()
+
+
+class InvertedInsideBackend(AcmeBackend):
+    """Wrong: an inverted symbol (light modules, dark quiet zone of 1 module) on a white
+    margin: the image's edges are light, the symbol is not dark on light."""
+
+    name = "invertedinside"
+    frame = 0
+
+    def png(self, code, width, scale, left):
+        canvas = Image.new("L", (width, width), 255)
+        edge = left - scale * (1 + self.frame)
+        canvas.paste(0, (edge, edge, width - edge, width - edge))
+        if self.frame:
+            inner = edge + scale * self.frame
+            canvas.paste(255, (inner, inner, width - inner, width - inner))
+            inner += scale
+            canvas.paste(0, (inner, inner, width - inner, width - inner))
+        for y, row in enumerate(code.matrix):
+            for x, module in enumerate(row):
+                if module:
+                    box = (left + x * scale, left + y * scale)
+                    canvas.paste(255, (*box, box[0] + scale, box[1] + scale))
+        out = io.BytesIO()
+        canvas.save(out, format="PNG")
+        return out.getvalue()
+
+
+class TaggedBackend(LeakyBackend):
+    """Wrong: writes its API key into the PNG's metadata (a tEXt chunk)."""
+
+    name = "tagged"
+
+    def render(self, request):
+        from PIL import PngImagePlugin
+
+        rendering = AcmeBackend.render(self, request)
+        if request.format != "png":
+            return rendering
+        info = PngImagePlugin.PngInfo()
+        info.add_text("Comment", f"made for {self.api_key}")
+        out = io.BytesIO()
+        Image.open(io.BytesIO(rendering.data)).save(out, format="PNG", pnginfo=info)
+        return qrplex.Rendering(out.getvalue(), "image/png", rendering.width, rendering.height)
+
+
+class ChattyBackend(LeakyBackend):
+    """Wrong: logs its API key (at DEBUG)."""
+
+    name = "chatty"
+
+    def render(self, request):
+        import logging
+
+        logging.getLogger("acme.http").debug("POST /qr with key=%s", self.api_key)
+        return AcmeBackend.render(self, request)
+
+
+class WarnyBackend(LeakyBackend):
+    """Wrong: warns with its API key."""
+
+    name = "warny"
+
+    def render(self, request):
+        import warnings
+
+        warnings.warn(f"key {self.api_key} expires soon", UserWarning, stacklevel=1)
+        return AcmeBackend.render(self, request)
+
+
 BACKENDS = [
+    HiddenSvgBackend,
+    PaleSvgBackend,
+    StyledSvgBackend,
+    FadedSvgBackend,
+    GreyBackend,
+    TransparentBackend,
+    InvertedInsideBackend,
+    TaggedBackend,
+    ChattyBackend,
+    WarnyBackend,
     LoudBackend,
     ReprBackend,
     AcmeBackend,
@@ -359,6 +499,46 @@ class TestLeaky(ExplicitOnly):
     @pytest.fixture
     def backend_settings(self):
         return {{"api_key": {SECRET!r}}}
+
+
+class TestHiddenSvg(ExplicitOnly):
+    backend_name = "hiddensvg"
+
+
+class TestPaleSvg(ExplicitOnly):
+    backend_name = "palesvg"
+
+
+class TestStyledSvg(ExplicitOnly):
+    backend_name = "styledsvg"
+
+
+class TestFadedSvg(ExplicitOnly):
+    backend_name = "fadedsvg"
+
+
+class TestGrey(ExplicitOnly):
+    backend_name = "grey"
+
+
+class TestTransparent(ExplicitOnly):
+    backend_name = "transparent"
+
+
+class TestInvertedInside(ExplicitOnly):
+    backend_name = "invertedinside"
+
+
+class TestTagged(TestLeaky):
+    backend_name = "tagged"
+
+
+class TestChatty(TestLeaky):
+    backend_name = "chatty"
+
+
+class TestWarny(TestLeaky):
+    backend_name = "warny"
 
 
 class TestLoud(TestLeaky):
@@ -468,6 +648,76 @@ def test_a_mojibake_backend_fails_with_a_readable_message(third_party: pytest.Py
             r"backend 'roundsvg', qr content .* \[svg, width=None\]: an SVG the kit cannot "
             r"rasterize \(it uses a circle element\), so it cannot be decoded",
             id="svg-the-kit-cannot-read",
+        ),
+        pytest.param(
+            "HiddenSvg",
+            "test_valid_content[qr-svg]",
+            r"backend 'hiddensvg', qr content .* \[svg, width=None\]: symbol contrast 0% "
+            r"\(light grey 255, dark grey 255\)",
+            id="svg-covered-by-a-white-rect",
+        ),
+        pytest.param(
+            "PaleSvg",
+            "test_valid_content[qr-svg]",
+            r"backend 'palesvg', qr content .* \[svg, width=None\]: symbol contrast 4% "
+            r"\(light grey 255, dark grey 244\); scanners need at least 40%",
+            id="svg-modules-in-near-white",
+        ),
+        pytest.param(
+            "StyledSvg",
+            "test_valid_content[qr-svg]",
+            r"backend 'styledsvg', qr content .* \[svg, width=None\]: an SVG the kit cannot "
+            r"rasterize \(it uses a style element\)",
+            id="svg-styled-by-css",
+        ),
+        pytest.param(
+            "FadedSvg",
+            "test_valid_content[qr-svg]",
+            r"backend 'fadedsvg', qr content .* \[svg, width=None\]: an SVG the kit cannot "
+            r"rasterize \(it uses opacity='0.1' on a path element\)",
+            id="svg-with-opacity",
+        ),
+        pytest.param(
+            "Grey",
+            "test_valid_content[qr-png]",
+            r"backend 'grey', qr content .* \[png, width=None\]: symbol contrast 16% "
+            r"\(light grey 150, dark grey 110\); scanners need at least 40% \(ISO/IEC 15415",
+            id="low-contrast",
+        ),
+        pytest.param(
+            "Transparent",
+            "test_valid_content[qr-png]",
+            r"backend 'transparent', qr content .* \[png, width=None\]: transparency: \d+ of "
+            r"\d+ pixels are not opaque \(alpha down to 0\)",
+            id="transparent-background",
+        ),
+        pytest.param(
+            "InvertedInside",
+            "test_valid_content[qr-png]",
+            r"backend 'invertedinside', qr content .* \[png, width=None\]: polarity: the "
+            r"symbol's top-left corner is not a finder pattern drawn dark on light",
+            id="inverted-inside-a-light-margin",
+        ),
+        pytest.param(
+            "Tagged",
+            "test_valid_content[qr-png]",
+            r"backend 'tagged': the image's bytes \(png\) for qr content .* shows "
+            r"conformance_secrets\[0\] \(24 characters; not repeated here\)",
+            id="secret-in-png-metadata",
+        ),
+        pytest.param(
+            "Chatty",
+            "test_valid_content[qr-png]",
+            r"backend 'chatty': a DEBUG log record of logger 'acme.http' during the call for "
+            r"qr content .* shows conformance_secrets\[0\] \(24 characters; not repeated",
+            id="secret-in-a-log-record",
+        ),
+        pytest.param(
+            "Warny",
+            "test_valid_content[qr-png]",
+            r"backend 'warny': a UserWarning during the call for qr content .* shows "
+            r"conformance_secrets\[0\] \(24 characters; not repeated here\)",
+            id="secret-in-a-warning",
         ),
         pytest.param(
             "Leaky",
