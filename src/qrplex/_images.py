@@ -114,14 +114,14 @@ def _float(element: ET.Element, name: str, default: float = 0.0) -> float:
 
 _PAINT_NAMES: Final = ("fill", "stroke", "stroke-width")
 # Presentation attributes drawn as the kit draws them only at these values.
-_NEUTRAL: Final = {
-    "opacity": ("1",),
-    "fill-opacity": ("1",),
-    "stroke-opacity": ("1",),
-    "fill-rule": ("nonzero",),
-    "stroke-linecap": ("butt",),
-    "rx": ("0",),
-    "ry": ("0",),
+_NEUTRAL: Final[dict[str, float | str]] = {
+    "opacity": 1.0,
+    "fill-opacity": 1.0,
+    "stroke-opacity": 1.0,
+    "fill-rule": "nonzero",
+    "stroke-linecap": "butt",
+    "rx": 0.0,
+    "ry": 0.0,
 }
 _HARMLESS: Final = frozenset(
     {"id", "class", "shape-rendering", "version", "baseProfile"}
@@ -155,18 +155,20 @@ def _declarations(element: ET.Element, tag: str) -> dict[str, str]:
         found.setdefault(name, value.strip())
     for name, value in found.items():
         if name in _NEUTRAL:
-            if value.lower() not in _NEUTRAL[name] and _is_not_one(value):
+            if not _is_neutral(value, _NEUTRAL[name]):
                 raise UnsupportedSvgError(f"{name}={value!r} on a {tag} element")
         elif name not in (*_PAINT_NAMES, "transform") and name not in _HARMLESS:
             raise UnsupportedSvgError(f"the {name!r} attribute or style on a {tag} element")
     return found
 
 
-def _is_not_one(value: str) -> bool:
+def _is_neutral(value: str, neutral: float | str) -> bool:
+    if isinstance(neutral, str):
+        return value.strip().lower() == neutral
     try:
-        return float(value) != 1
+        return float(value) == neutral
     except ValueError:
-        return True
+        return False
 
 
 def _grey(value: str | None, inherited: int | None) -> int | None:
@@ -179,12 +181,13 @@ def _grey(value: str | None, inherited: int | None) -> int | None:
     from PIL import ImageColor
 
     try:
-        grey, alpha = ImageColor.getcolor(value, "LA")
+        colour = ImageColor.getcolor(value, "LA")
     except ValueError:
         raise UnsupportedSvgError(
             f"the paint {value!r} (only plain colours: no gradients, patterns, url(), "
             f"currentColor or inherit)"
         ) from None
+    grey, alpha = colour if isinstance(colour, tuple) else (colour, 255)
     if alpha != 255:
         raise UnsupportedSvgError(f"the translucent colour {value!r}")
     return int(grey)

@@ -16,6 +16,7 @@ import re
 import pytest
 import segno
 import zxingcpp  # noqa: F401 - see below
+from PIL import Image
 
 import qrplex
 from qrplex._registry import Registry
@@ -367,6 +368,13 @@ class InvertedInsideBackend(AcmeBackend):
         return out.getvalue()
 
 
+class InvertedFramedBackend(InvertedInsideBackend):
+    """Wrong: the same inverted symbol, inside a 1-module dark frame."""
+
+    name = "invertedframed"
+    frame = 1
+
+
 class TaggedBackend(LeakyBackend):
     """Wrong: writes its API key into the PNG's metadata (a tEXt chunk)."""
 
@@ -417,6 +425,7 @@ BACKENDS = [
     GreyBackend,
     TransparentBackend,
     InvertedInsideBackend,
+    InvertedFramedBackend,
     TaggedBackend,
     ChattyBackend,
     WarnyBackend,
@@ -527,6 +536,10 @@ class TestTransparent(ExplicitOnly):
 
 class TestInvertedInside(ExplicitOnly):
     backend_name = "invertedinside"
+
+
+class TestInvertedFramed(ExplicitOnly):
+    backend_name = "invertedframed"
 
 
 class TestTagged(TestLeaky):
@@ -697,6 +710,13 @@ def test_a_mojibake_backend_fails_with_a_readable_message(third_party: pytest.Py
             r"backend 'invertedinside', qr content .* \[png, width=None\]: polarity: the "
             r"symbol's top-left corner is not a finder pattern drawn dark on light",
             id="inverted-inside-a-light-margin",
+        ),
+        pytest.param(
+            "InvertedFramed",
+            "test_valid_content[qr-png]",
+            r"backend 'invertedframed', qr content .* \[png, width=None\]: polarity: the "
+            r"symbol's top-left corner is not a finder pattern drawn dark on light",
+            id="inverted-inside-a-dark-frame",
         ),
         pytest.param(
             "Tagged",
@@ -886,3 +906,37 @@ def test_a_mode_other_than_the_policys_is_caught() -> None:
         "backend 'bytemode', qr content '12345' (error M) [png, width=None]: charset policy: "
         "the symbol has segments byte; expected one numeric segment for this content"
     )
+
+
+class ShortBarsBackend(qrplex.Backend):
+    """Code 128 from the local backend, cut to the 2 pixel rows through the middle of the
+    bars: every bar is there, but no scanner's line finds a 2 px high symbol."""
+
+    name = "shortbars"
+    capabilities = qrplex.Capabilities(
+        symbologies=frozenset({"code128"}), formats=frozenset({"png"}), options=frozenset()
+    )
+
+    def render(self, request: qrplex.CodeRequest) -> qrplex.Rendering:
+        with qrplex.Client(backend="local", fallback=[]) as local:
+            image = local.generate(request.content, symbology="code128", width=request.width)
+        full = Image.open(io.BytesIO(image.data))
+        middle = full.height // 2
+        out = io.BytesIO()
+        full.crop((0, middle, full.width, middle + 2)).save(out, format="PNG")
+        return qrplex.Rendering(out.getvalue(), "image/png", full.width, 2)
+
+
+def test_bars_two_pixels_high_fail_without_a_requested_height() -> None:
+    registry = Registry(entry_points=False, plugins=[("direct", plugin_for([ShortBarsBackend]))])
+    with qrplex.Client(backend="shortbars", fallback=[], registry=registry) as client:
+        run = ConformanceRun("shortbars", client, (), None, b"direct")
+        with pytest.raises(AssertionError) as failure:
+            run.check_valid(GenerateCall("code128", "Code 128", "png"))
+    assert re.fullmatch(
+        r"backend 'shortbars', code128 content 'Code 128' \[png, width=None\]: bars too "
+        r"short: 2 px high over a symbol \d+ px wide \(module 3\.00 px\); without a "
+        r"requested height the kit needs bars at least \d+ px high \(15% of the symbol's "
+        r"width or 25 modules, whichever is less\) so that a scan line can find them",
+        str(failure.value),
+    ), str(failure.value)

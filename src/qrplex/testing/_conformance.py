@@ -662,7 +662,11 @@ def _png_texts(data: bytes) -> list[str]:
             found = {**image.info, **getattr(image, "text", {})}
     except Exception:  # unusable bytes are reported by the image checks
         return []
-    return [f"{key} {value}" for key, value in found.items() if isinstance(value, str | bytes)]
+    return [
+        f"{key} {value.decode('latin-1') if isinstance(value, bytes) else value}"
+        for key, value in found.items()
+        if isinstance(value, str | bytes)
+    ]
 
 
 def _levels(symbology: str) -> tuple[str, ...]:

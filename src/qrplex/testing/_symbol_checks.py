@@ -19,6 +19,7 @@ too) and the policy from :func:`qrplex.spec.segment_for`.
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -38,17 +39,17 @@ __all__ = [
     "MIN_CONTRAST",
     "QuietZones",
     "bar_height_problem",
+    "charset_problem",
     "contrast_problem",
     "finder_problem",
-    "min_bar_height",
-    "open_image",
-    "to_grey",
-    "transparency_problem",
-    "charset_problem",
     "greyscale",
     "measure_quiet_zones",
+    "min_bar_height",
+    "open_image",
     "polarity_problem",
     "quiet_zone_problem",
+    "to_grey",
+    "transparency_problem",
 ]
 
 _DARK: Final = 128  # a pixel below this grey level is dark
@@ -142,9 +143,7 @@ def contrast_problem(image: Image.Image) -> str | None:
     dark = next(level for level, count in enumerate(histogram) if (seen := seen + count) > tail)
     seen = 0
     light = 255 - next(
-        level
-        for level, count in enumerate(reversed(histogram))
-        if (seen := seen + count) > tail
+        level for level, count in enumerate(reversed(histogram)) if (seen := seen + count) > tail
     )
     contrast = (light - dark) / 255
     if contrast >= MIN_CONTRAST:
@@ -285,7 +284,7 @@ def bar_height_problem(image: Image.Image, modules: int | None = None) -> str | 
     return (
         f"bars too short: {rows[line]} px high over a symbol {bars} px wide (module "
         f"{zones.module:.2f} px); without a requested height the kit needs bars at least "
-        f"{needed:.0f} px high ({BAR_HEIGHT_SHARE:.0%} of the symbol's width or "
+        f"{needed} px high ({BAR_HEIGHT_SHARE:.0%} of the symbol's width or "
         f"{BAR_HEIGHT_MODULES} modules, whichever is less) so that a scan line can find them"
     )
 
@@ -294,11 +293,11 @@ BAR_HEIGHT_SHARE: Final = 0.15
 BAR_HEIGHT_MODULES: Final = 25
 
 
-def min_bar_height(symbol_width: float, module: float) -> float:
+def min_bar_height(symbol_width: float, module: float) -> int:
     """The least bar height, in pixels, the kit accepts when no ``height`` is requested:
     15 % of the symbol's width (first bar to last; ISO/IEC 15417's recommendation for
     Code 128) or 25 modules (6.35 mm at a 0.25 mm module), whichever is less."""
-    return min(BAR_HEIGHT_SHARE * symbol_width, BAR_HEIGHT_MODULES * module)
+    return math.ceil(min(BAR_HEIGHT_SHARE * symbol_width, BAR_HEIGHT_MODULES * module))
 
 
 def measure_quiet_zones(
