@@ -705,25 +705,32 @@ class BackendConformance:
       - has the media type its bytes really have, is as wide as asked (and as high, for a
         ``height``), square for matrix codes, at least as wide as the symbol with its quiet
         zones, with ``image.backend == backend_name``;
-      - is dark on light (its edges light) and has, measured in its pixels, at least the
-        symbology's quiet zone on every side (half a module of rounding allowed);
+      - is fully opaque, has a symbol contrast of at least 40 % (ISO grade C), is dark on
+        light (its edges light; a QR / Micro QR finder pattern starting dark) and has,
+        measured in its pixels, at least the symbology's quiet zone on every side (half a
+        module of rounding allowed); a linear barcode without a requested ``height`` has
+        bars at least 15 % of its width or 25 modules high, whichever is less;
       - zxing-cpp decodes to exactly the normalized content, at the error level asked or
-        higher; every format is decoded: an SVG the kit cannot rasterize (anything but
-        rectangles and straight strokes) fails;
+        higher; every format is decoded: SVGs are painted in document order with their
+        colours' grey levels, and an SVG the kit cannot paint as a renderer would (anything
+        but rectangles and straight strokes in plain opaque colours: CSS, defs, opacity,
+        gradients, curves...) fails naming the construct;
       - for QR and Micro QR, has the segments the charset policy prescribes, read from the
         symbol's bits by the kit's own reader: one segment in the policy's mode, ECI 3
         before ISO-8859-1 bytes, ECI 26 before UTF-8, no ECI for ASCII
         (:attr:`free_segmentation` relaxes the "one segment" part for a service that
         segments on its own, never the ECI);
-      - carries no secret in the messages of its retried attempts (``image.attempts``);
+      - carries no secret in the messages of its retried attempts (``image.attempts``) or
+        in its bytes (a PNG's text chunks decompressed);
     * ones it does not declare (symbology, format, option, widths above ``max_width``)
       raise :class:`~qrplex.errors.UnsupportedError`;
     * invalid contents and options raise :class:`~qrplex.errors.InvalidContentError` /
       :class:`~qrplex.errors.InvalidOptionError`, whatever the backend declares;
     * ``agenerate`` serves the same as ``generate``;
-    * no error's ``str`` or ``repr`` (nor those of its causes), nor the backend's or the
-      client's repr, contains one of the secrets; the kit's own failure messages, reprs and
-      reports never repeat a secret either.
+    * no error's ``str`` or ``repr`` (nor those of its causes), no log record or warning
+      emitted during the kit's calls (captured at every level, passed on when clean), nor
+      the backend's or the client's repr, contains one of the secrets; the kit's own
+      failure messages, reprs and reports never repeat a secret either.
 
     Failures name the backend, the input and the defect, for example
     ``backend 'acme' mis-encoded qr content 'é' (error M): zxing-cpp read 'Ã©'`` or

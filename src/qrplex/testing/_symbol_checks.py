@@ -3,11 +3,16 @@
 Each check returns ``None`` when the image is right, or a sentence naming the defect (the
 conformance kit prefixes it with the backend and the request):
 
+* :func:`transparency_problem`: every pixel fully opaque;
+* :func:`contrast_problem`: symbol contrast of at least :data:`MIN_CONTRAST` (ISO grade C);
 * :func:`polarity_problem`: dark modules on a light background (the edges of the image,
-  which are its quiet zones, must be light);
+  which are its quiet zones, must be light), and :func:`finder_problem`: a QR / Micro QR
+  finder pattern starting dark (no light-on-dark symbol inside a light margin);
 * :func:`quiet_zone_problem`: at least the symbology's minimum quiet zone, in modules, on
   every side (left and right for a linear barcode, all four for a matrix code), measured in
   the image;
+* :func:`bar_height_problem`: a linear barcode's bars high enough for a scan line
+  (:func:`min_bar_height`), when no height was requested;
 * :func:`charset_problem`: the QR segments, as the project's own bit reader
   (:mod:`qrplex._qrbits`) reads them from the modules, follow the charset policy
   (one segment, in the policy's mode, after the policy's ECI).
