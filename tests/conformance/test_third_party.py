@@ -940,3 +940,36 @@ def test_bars_two_pixels_high_fail_without_a_requested_height() -> None:
         r"width or 25 modules, whichever is less\) so that a scan line can find them",
         str(failure.value),
     ), str(failure.value)
+
+
+def test_a_log_record_showing_a_secret_fails_even_when_the_call_raises(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A refused request is still watched; clean records and warnings are passed on, and
+    the leaky record never reaches pytest's log capture."""
+    import logging
+    import warnings
+
+    def refuse() -> None:
+        logging.getLogger("acme.http").debug("clean record")
+        logging.getLogger("acme.http").warning("denied for key %s", SECRET)
+        raise qrplex.InvalidContentError("refused")
+
+    def serve() -> None:
+        warnings.warn("clean warning", UserWarning, stacklevel=1)
+        logging.getLogger("acme.http").warning("clean warning record")
+
+    with qrplex.Client(backend="local", fallback=[]) as client:
+        run = ConformanceRun("local", client, (SECRET,), None, b"direct")
+        with pytest.raises(AssertionError) as failure, run.watch("a refused request"):
+            refuse()
+        with pytest.warns(UserWarning, match="clean warning"), run.watch("a clean call"):
+            serve()
+    assert str(failure.value) == (
+        "backend 'local': a WARNING log record of logger 'acme.http' during the call for a "
+        "refused request shows conformance_secrets[0] (24 characters; not repeated here)"
+    )
+    assert failure.value.__cause__ is None
+    assert failure.value.__suppress_context__
+    assert SECRET not in caplog.text
+    assert "clean warning record" in caplog.text

@@ -274,17 +274,25 @@ class ConformanceRun:
 
     @contextlib.contextmanager
     def watch(self, what: str) -> Iterator[None]:
-        """Fail if a log record or a warning emitted inside the block shows a secret
-        (records are held back from their handlers until checked; a leaky one never
-        reaches them). The block's own failure goes first."""
+        """Fail if a log record or a warning emitted inside the block shows a secret, whether
+        the block returns or raises (a refused request that logs the key fails too).
+        Records are held back from their handlers until checked; a leaky one never reaches
+        them."""
         __tracebackhide__ = True
         watch = _Watch()
         try:
             with watch.watching():
                 yield
         except BaseException:
-            watch.release(lambda text: self.leak(text, "") is not None)
+            leak = self._watched_leak(watch, what)
+            if leak is not None:
+                raise _SecretShownError(leak) from None
             raise
+        leak = self._watched_leak(watch, what)
+        if leak is not None:
+            raise _SecretShownError(leak)
+
+    def _watched_leak(self, watch: _Watch, what: str) -> str | None:
         leak = None
         for record in watch.records:
             leak = leak or self.leak(
@@ -297,8 +305,7 @@ class ConformanceRun:
                 str(caught.message), f"a {caught.category.__name__} during the call for {what}"
             )
         watch.release(lambda text: self.leak(text, "") is not None)
-        if leak is not None:
-            raise _SecretShownError(leak)
+        return leak
 
     def check_image_bytes(self, image: qrplex.CodeImage, what: str) -> None:
         """Fail if the image's bytes (or, for a PNG, its decompressed text chunks) show a
