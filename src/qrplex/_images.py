@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Final
 if TYPE_CHECKING:
     from PIL import Image
 
-__all__ = ["ImageInfo", "explain_svg", "inspect_image", "rasterize_svg"]
+__all__ = ["ImageInfo", "explain_svg", "inspect_image", "paint_svg", "rasterize_svg"]
 
 _PNG: Final = b"\x89PNG\r\n\x1a\n"
 _JPEG: Final = b"\xff\xd8\xff"
@@ -25,7 +25,6 @@ _SVG_NS: Final = "{http://www.w3.org/2000/svg}"
 _LENGTH: Final = re.compile(r"\A\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*(px)?\s*\Z")
 _NUMBER: Final = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 _PATH_TOKEN: Final = re.compile(rf"[A-Za-z]|{_NUMBER.pattern}")
-_LIGHT: Final = frozenset({"#fff", "#ffffff", "white", "none", "transparent"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,17 +112,85 @@ def _float(element: ET.Element, name: str, default: float = 0.0) -> float:
     return float(match[1])
 
 
-def _paint(element: ET.Element, name: str, inherited: str | None) -> str | None:
-    value = element.get(name)
-    style = element.get("style")
-    if style:
-        for declaration in style.split(";"):
-            key, _, raw = declaration.partition(":")
-            if key.strip() == name:
-                value = raw.strip()
+_PAINT_NAMES: Final = ("fill", "stroke", "stroke-width")
+# Presentation attributes drawn as the kit draws them only at these values.
+_NEUTRAL: Final[dict[str, float | str]] = {
+    "opacity": 1.0,
+    "fill-opacity": 1.0,
+    "stroke-opacity": 1.0,
+    "fill-rule": "nonzero",
+    "stroke-linecap": "butt",
+    "rx": 0.0,
+    "ry": 0.0,
+}
+_HARMLESS: Final = frozenset(
+    {"id", "class", "shape-rendering", "version", "baseProfile"}
+    | {"stroke-linejoin", "stroke-miterlimit"}
+)
+_ATTRIBUTES: Final = {
+    "svg": frozenset({"width", "height", "viewBox", "preserveAspectRatio", "x", "y"}),
+    "g": frozenset(),
+    "rect": frozenset({"x", "y", "width", "height"}),
+    "path": frozenset({"d"}),
+}
+_XML_SPACE: Final = "{http://www.w3.org/XML/1998/namespace}space"
+
+
+def _declarations(element: ET.Element, tag: str) -> dict[str, str]:
+    """The element's presentation attributes and ``style`` declarations (which win), after
+    refusing anything the kit would not draw as a renderer does. ``class`` is harmless:
+    only a ``<style>`` element (refused) could style it."""
+    found: dict[str, str] = {}
+    for name, value in element.attrib.items():
+        if name in _ATTRIBUTES[tag] or name in _HARMLESS or name == _XML_SPACE:
+            continue
+        if name == "style":
+            for declaration in value.split(";"):
+                key, colon, raw = declaration.partition(":")
+                if key.strip() or colon:
+                    found[key.strip().lower()] = raw.strip()
+            continue
+        if name.startswith("{"):
+            raise UnsupportedSvgError(f"the attribute {name!r} on a {tag} element")
+        found.setdefault(name, value.strip())
+    for name, value in found.items():
+        if name in _NEUTRAL:
+            if not _is_neutral(value, _NEUTRAL[name]):
+                raise UnsupportedSvgError(f"{name}={value!r} on a {tag} element")
+        elif name not in (*_PAINT_NAMES, "transform") and name not in _HARMLESS:
+            raise UnsupportedSvgError(f"the {name!r} attribute or style on a {tag} element")
+    return found
+
+
+def _is_neutral(value: str, neutral: float | str) -> bool:
+    if isinstance(neutral, str):
+        return value.strip().lower() == neutral
+    try:
+        return float(value) == neutral
+    except ValueError:
+        return False
+
+
+def _grey(value: str | None, inherited: int | None) -> int | None:
+    """The grey level (ITU-R 601 luma) a paint draws with; ``None``: it paints nothing."""
     if value is None:
         return inherited
-    return value.strip().lower()
+    value = value.strip().lower()
+    if value in ("none", "transparent"):
+        return None
+    from PIL import ImageColor
+
+    try:
+        colour = ImageColor.getcolor(value, "LA")
+    except ValueError:
+        raise UnsupportedSvgError(
+            f"the paint {value!r} (only plain colours: no gradients, patterns, url(), "
+            f"currentColor or inherit)"
+        ) from None
+    grey, alpha = colour if isinstance(colour, tuple) else (colour, 255)
+    if alpha != 255:
+        raise UnsupportedSvgError(f"the translucent colour {value!r}")
+    return int(grey)
 
 
 def _subpaths(d: str) -> list[list[tuple[float, float]]]:
@@ -249,56 +316,71 @@ def _apply(affine: Affine, rect: Rect) -> Rect:
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def _dark_rects(root: ET.Element) -> list[Rect]:
-    rects: list[Rect] = []
+Shape = tuple[Rect, int]  # where, and the grey level it is painted with
+
+
+def _shapes(root: ET.Element) -> list[Shape]:
+    """The painted rectangles in document (paint) order, each with its grey level."""
+    shapes: list[Shape] = []
 
     def visit(
-        element: ET.Element, fill: str | None, stroke: str | None, width: float, outer: Affine
+        element: ET.Element, fill: int | None, stroke: int | None, width: float, outer: Affine
     ) -> None:
-        affine = _compose(outer, _transform(element.get("transform")))
         tag = element.tag.removeprefix(_SVG_NS)
-        fill = _paint(element, "fill", fill)
-        stroke = _paint(element, "stroke", stroke)
-        stroke_width = element.get("stroke-width")
-        if stroke_width is not None:
-            width = float(stroke_width)
-        dark_fill = fill not in _LIGHT
-        dark_stroke = stroke is not None and stroke not in _LIGHT
-        found: list[Rect] = []
+        if tag in ("title", "desc", "metadata"):
+            return
+        if tag not in _ATTRIBUTES:
+            raise UnsupportedSvgError(f"a {tag} element")
+        found_paint = _declarations(element, tag)
+        affine = _compose(outer, _transform(found_paint.get("transform")))
+        fill = _grey(found_paint.get("fill"), fill)
+        stroke = _grey(found_paint.get("stroke"), stroke)
+        if "stroke-width" in found_paint:
+            match = _LENGTH.match(found_paint["stroke-width"])
+            if match is None:
+                raise UnsupportedSvgError(f"stroke-width={found_paint['stroke-width']!r}")
+            width = float(match[1])
+        found: list[Shape] = []
         if tag == "rect":
-            if dark_stroke:
+            if stroke is not None:
                 raise UnsupportedSvgError("a stroked rect")
-            if dark_fill:
+            if fill is not None:
                 x, y = _float(element, "x"), _float(element, "y")
-                found.append((x, y, x + _float(element, "width"), y + _float(element, "height")))
+                rect = (x, y, x + _float(element, "width"), y + _float(element, "height"))
+                found.append((rect, fill))
         elif tag == "path":
-            for points in _subpaths(element.get("d", "")):
-                if dark_stroke:
-                    found.extend(_stroked_rects(points, width))
-                if dark_fill and len(points) > 2:
-                    found.append(_filled_rect(points))
-        elif tag in ("svg", "g"):
+            subpaths = _subpaths(element.get("d", ""))
+            if fill is not None:  # a renderer fills the whole path, then strokes it
+                found.extend((_filled_rect(p), fill) for p in subpaths if len(p) > 2)
+            if stroke is not None:
+                for points in subpaths:
+                    found.extend((rect, stroke) for rect in _stroked_rects(points, width))
+        else:
+            if tag == "svg" and element is not root:
+                raise UnsupportedSvgError("a nested svg element")
             for child in element:
                 visit(child, fill, stroke, width, affine)
-        elif tag not in ("title", "desc", "metadata", "defs"):
-            raise UnsupportedSvgError(f"a {tag} element")
-        rects.extend(_apply(affine, rect) for rect in found)
+        shapes.extend((_apply(affine, rect), grey) for rect, grey in found)
 
-    visit(root, None, None, 1.0, (1.0, 1.0, 0.0, 0.0))
-    return rects
+    visit(root, 0, None, 1.0, (1.0, 1.0, 0.0, 0.0))
+    return shapes
 
 
 def rasterize_svg(data: bytes) -> object | None:
     """Draw an SVG made of axis-aligned rectangles as a greyscale PIL image, or ``None``.
 
-    zxing-cpp reads only raster images. This draws SVGs as barcode generators write them:
-    ``rect`` elements and ``path`` elements that are filled rectangles (``M``, ``H``, ``V``,
-    ``L``, ``Z`` commands, absolute or relative) or horizontal / vertical strokes, with
-    ``fill`` / ``stroke`` other than white or none being dark, and a ``viewBox`` scaling user
-    units to the ``width`` × ``height`` pixels, and ``transform`` attributes that only scale
-    and translate. A pixel is dark when its centre is inside a dark shape. Anything else
-    (curves, rotations, text, gradients, images) returns ``None``; :func:`explain_svg` says
-    what it was.
+    zxing-cpp reads only raster images. This draws SVGs as barcode generators write them, in
+    document order as a renderer paints them: ``rect`` elements and ``path`` elements that
+    are filled rectangles (``M``, ``H``, ``V``, ``L``, ``Z`` commands, absolute or relative)
+    or horizontal / vertical strokes, in ``g`` groups, each painted with the grey level
+    (luma) of its plain, opaque ``fill`` / ``stroke`` colour (attribute or ``style``
+    declaration; SVG's default fill is black), with a ``viewBox`` scaling user units to the
+    ``width`` × ``height`` pixels and ``transform`` attributes that only scale and
+    translate. A pixel takes the paint of the last shape whose area holds its centre;
+    pixels no shape covers are composited onto white. Anything it would not draw as a
+    renderer does returns ``None`` (curves, rotations, text, gradients, ``url()`` paints,
+    translucent colours, ``opacity`` below 1, ``<style>``, ``<defs>``, ``<use>``,
+    images, unknown elements or attributes); :func:`explain_svg` says what it was.
 
     Raises:
         AssertionError: the SVG is not well-formed or has no pixel width and height.
@@ -309,6 +391,22 @@ def rasterize_svg(data: bytes) -> object | None:
 
 def explain_svg(data: bytes) -> Image.Image | str:
     """:func:`rasterize_svg`'s image, or why the SVG cannot be drawn (``"a circle element"``).
+
+    Raises:
+        AssertionError: the SVG is not well-formed or has no pixel width and height.
+    """
+    from PIL import Image
+
+    painted = paint_svg(data)
+    if isinstance(painted, str):
+        return painted
+    white = Image.new("LA", painted.size, (255, 255))
+    return Image.alpha_composite(white.convert("RGBA"), painted.convert("RGBA")).convert("L")
+
+
+def paint_svg(data: bytes) -> Image.Image | str:
+    """The SVG painted on a transparent canvas (a greyscale image with alpha: what no shape
+    covers stays transparent, as in a renderer), or why it cannot be drawn.
 
     Raises:
         AssertionError: the SVG is not well-formed or has no pixel width and height.
@@ -327,19 +425,25 @@ def explain_svg(data: bytes) -> Image.Image | str:
                 raise UnsupportedSvgError(f"viewBox {view_box!r}")
             offset_x, offset_y = numbers[0], numbers[1]
             scale_x, scale_y = width / numbers[2], height / numbers[3]
-        rects = _dark_rects(root)
+            aspect = root.get("preserveAspectRatio", "").strip()
+            if not math.isclose(scale_x, scale_y, rel_tol=1e-6) and aspect != "none":
+                raise UnsupportedSvgError(
+                    f"a viewBox {view_box!r} of another aspect ratio than {width}x{height} "
+                    f"(letterboxed by preserveAspectRatio)"
+                )
+        shapes = _shapes(root)
     except UnsupportedSvgError as error:
         return f"it uses {error}"
     except ValueError as error:
         return f"a number it cannot read: {error}"
-    image = Image.new("L", (width, height), 255)
+    image = Image.new("LA", (width, height), (255, 0))
     draw = ImageDraw.Draw(image)
-    for x0, y0, x1, y1 in rects:
+    for (x0, y0, x1, y1), grey in shapes:
         # Pixels whose centres (i + 0.5) fall inside [x0, x1) x [y0, y1).
         left = math.ceil((x0 - offset_x) * scale_x - 0.5)
         right = math.ceil((x1 - offset_x) * scale_x - 0.5)
         top = math.ceil((y0 - offset_y) * scale_y - 0.5)
         bottom = math.ceil((y1 - offset_y) * scale_y - 0.5)
         if right > left and bottom > top:
-            draw.rectangle((left, top, right - 1, bottom - 1), fill=0)
+            draw.rectangle((left, top, right - 1, bottom - 1), fill=(grey, 255))
     return image

@@ -16,6 +16,7 @@ import re
 import pytest
 import segno
 import zxingcpp  # noqa: F401 - see below
+from PIL import Image
 
 import qrplex
 from qrplex._registry import Registry
@@ -279,7 +280,155 @@ class ReprBackend(AcmeBackend):
         return f"<ReprBackend key={self.config['api_key']}>"
 
 
+class HiddenSvgBackend(AcmeBackend):
+    """Wrong: its SVG ends with a white rect over the whole symbol (a renderer shows a blank
+    square; a rasterizer that only looks for dark shapes would still see the modules)."""
+
+    name = "hiddensvg"
+
+    def svg(self, code, width, scale, left):
+        cover = f'<rect width="{width}" height="{width}" fill="#fff"/></svg>'
+        return super().svg(code, width, scale, left).replace(b"</svg>", cover.encode())
+
+
+class PaleSvgBackend(AcmeBackend):
+    """Wrong: modules in #f4f4f4 on white (no contrast at all)."""
+
+    name = "palesvg"
+    dark = "#f4f4f4"
+
+
+class StyledSvgBackend(AcmeBackend):
+    """Wrong for the kit: a <style> element paints the modules white (CSS the kit does not
+    apply, so it must refuse the SVG rather than guess)."""
+
+    name = "styledsvg"
+
+    def svg(self, code, width, scale, left):
+        style = '<style>path { fill: #fff }</style><rect'
+        return super().svg(code, width, scale, left).replace(b"<rect", style.encode(), 1)
+
+
+class FadedSvgBackend(AcmeBackend):
+    """Wrong for the kit: modules drawn at opacity 0.1."""
+
+    name = "fadedsvg"
+
+    def svg(self, code, width, scale, left):
+        return super().svg(code, width, scale, left).replace(b"<path ", b'<path opacity="0.1" ')
+
+
+class GreyBackend(AcmeBackend):
+    """Wrong: grey 110 modules on a grey 150 background (16 % symbol contrast, grade F)."""
+
+    name = "grey"
+    dark, light = "#6e6e6e", "#969696"
+
+
+class TransparentBackend(AcmeBackend):
+    """Wrong: black modules on a fully transparent background."""
+
+    name = "transparent"
+
+    def png(self, code, width, scale, left):
+        canvas = Image.new("RGBA", (width, width), (255, 255, 255, 0))
+        for y, row in enumerate(code.matrix):
+            for x, module in enumerate(row):
+                if module:
+                    box = (left + x * scale, left + y * scale)
+                    canvas.paste((0, 0, 0, 255), (*box, box[0] + scale, box[1] + scale))
+        out = io.BytesIO()
+        canvas.save(out, format="PNG")
+        return out.getvalue()
+
+
+class InvertedInsideBackend(AcmeBackend):
+    """Wrong: an inverted symbol (light modules, dark quiet zone of 1 module) on a white
+    margin: the image's edges are light, the symbol is not dark on light."""
+
+    name = "invertedinside"
+    frame = 0
+
+    def png(self, code, width, scale, left):
+        canvas = Image.new("L", (width, width), 255)
+        edge = left - scale * (1 + self.frame)
+        canvas.paste(0, (edge, edge, width - edge, width - edge))
+        if self.frame:
+            inner = edge + scale * self.frame
+            canvas.paste(255, (inner, inner, width - inner, width - inner))
+            inner += scale
+            canvas.paste(0, (inner, inner, width - inner, width - inner))
+        for y, row in enumerate(code.matrix):
+            for x, module in enumerate(row):
+                if module:
+                    box = (left + x * scale, left + y * scale)
+                    canvas.paste(255, (*box, box[0] + scale, box[1] + scale))
+        out = io.BytesIO()
+        canvas.save(out, format="PNG")
+        return out.getvalue()
+
+
+class InvertedFramedBackend(InvertedInsideBackend):
+    """Wrong: the same inverted symbol, inside a 1-module dark frame."""
+
+    name = "invertedframed"
+    frame = 1
+
+
+class TaggedBackend(LeakyBackend):
+    """Wrong: writes its API key into the PNG's metadata (a tEXt chunk)."""
+
+    name = "tagged"
+
+    def render(self, request):
+        from PIL import PngImagePlugin
+
+        rendering = AcmeBackend.render(self, request)
+        if request.format != "png":
+            return rendering
+        info = PngImagePlugin.PngInfo()
+        info.add_text("Comment", f"made for {self.api_key}")
+        out = io.BytesIO()
+        Image.open(io.BytesIO(rendering.data)).save(out, format="PNG", pnginfo=info)
+        return qrplex.Rendering(out.getvalue(), "image/png", rendering.width, rendering.height)
+
+
+class ChattyBackend(LeakyBackend):
+    """Wrong: logs its API key (at DEBUG)."""
+
+    name = "chatty"
+
+    def render(self, request):
+        import logging
+
+        logging.getLogger("acme.http").debug("POST /qr with key=%s", self.api_key)
+        return AcmeBackend.render(self, request)
+
+
+class WarnyBackend(LeakyBackend):
+    """Wrong: warns with its API key."""
+
+    name = "warny"
+
+    def render(self, request):
+        import warnings
+
+        warnings.warn(f"key {self.api_key} expires soon", UserWarning, stacklevel=1)
+        return AcmeBackend.render(self, request)
+
+
 BACKENDS = [
+    HiddenSvgBackend,
+    PaleSvgBackend,
+    StyledSvgBackend,
+    FadedSvgBackend,
+    GreyBackend,
+    TransparentBackend,
+    InvertedInsideBackend,
+    InvertedFramedBackend,
+    TaggedBackend,
+    ChattyBackend,
+    WarnyBackend,
     LoudBackend,
     ReprBackend,
     AcmeBackend,
@@ -359,6 +508,50 @@ class TestLeaky(ExplicitOnly):
     @pytest.fixture
     def backend_settings(self):
         return {{"api_key": {SECRET!r}}}
+
+
+class TestHiddenSvg(ExplicitOnly):
+    backend_name = "hiddensvg"
+
+
+class TestPaleSvg(ExplicitOnly):
+    backend_name = "palesvg"
+
+
+class TestStyledSvg(ExplicitOnly):
+    backend_name = "styledsvg"
+
+
+class TestFadedSvg(ExplicitOnly):
+    backend_name = "fadedsvg"
+
+
+class TestGrey(ExplicitOnly):
+    backend_name = "grey"
+
+
+class TestTransparent(ExplicitOnly):
+    backend_name = "transparent"
+
+
+class TestInvertedInside(ExplicitOnly):
+    backend_name = "invertedinside"
+
+
+class TestInvertedFramed(ExplicitOnly):
+    backend_name = "invertedframed"
+
+
+class TestTagged(TestLeaky):
+    backend_name = "tagged"
+
+
+class TestChatty(TestLeaky):
+    backend_name = "chatty"
+
+
+class TestWarny(TestLeaky):
+    backend_name = "warny"
 
 
 class TestLoud(TestLeaky):
@@ -468,6 +661,83 @@ def test_a_mojibake_backend_fails_with_a_readable_message(third_party: pytest.Py
             r"backend 'roundsvg', qr content .* \[svg, width=None\]: an SVG the kit cannot "
             r"rasterize \(it uses a circle element\), so it cannot be decoded",
             id="svg-the-kit-cannot-read",
+        ),
+        pytest.param(
+            "HiddenSvg",
+            "test_valid_content[qr-svg]",
+            r"backend 'hiddensvg', qr content .* \[svg, width=None\]: symbol contrast 0% "
+            r"\(light grey 255, dark grey 255\)",
+            id="svg-covered-by-a-white-rect",
+        ),
+        pytest.param(
+            "PaleSvg",
+            "test_valid_content[qr-svg]",
+            r"backend 'palesvg', qr content .* \[svg, width=None\]: symbol contrast 4% "
+            r"\(light grey 255, dark grey 244\); scanners need at least 40%",
+            id="svg-modules-in-near-white",
+        ),
+        pytest.param(
+            "StyledSvg",
+            "test_valid_content[qr-svg]",
+            r"backend 'styledsvg', qr content .* \[svg, width=None\]: an SVG the kit cannot "
+            r"rasterize \(it uses a style element\)",
+            id="svg-styled-by-css",
+        ),
+        pytest.param(
+            "FadedSvg",
+            "test_valid_content[qr-svg]",
+            r"backend 'fadedsvg', qr content .* \[svg, width=None\]: an SVG the kit cannot "
+            r"rasterize \(it uses opacity='0.1' on a path element\)",
+            id="svg-with-opacity",
+        ),
+        pytest.param(
+            "Grey",
+            "test_valid_content[qr-png]",
+            r"backend 'grey', qr content .* \[png, width=None\]: symbol contrast 16% "
+            r"\(light grey 150, dark grey 110\); scanners need at least 40% \(ISO/IEC 15415",
+            id="low-contrast",
+        ),
+        pytest.param(
+            "Transparent",
+            "test_valid_content[qr-png]",
+            r"backend 'transparent', qr content .* \[png, width=None\]: transparency: \d+ of "
+            r"\d+ pixels are not opaque \(alpha down to 0\)",
+            id="transparent-background",
+        ),
+        pytest.param(
+            "InvertedInside",
+            "test_valid_content[qr-png]",
+            r"backend 'invertedinside', qr content .* \[png, width=None\]: polarity: the "
+            r"symbol's top-left corner is not a finder pattern drawn dark on light",
+            id="inverted-inside-a-light-margin",
+        ),
+        pytest.param(
+            "InvertedFramed",
+            "test_valid_content[qr-png]",
+            r"backend 'invertedframed', qr content .* \[png, width=None\]: polarity: the "
+            r"symbol's top-left corner is not a finder pattern drawn dark on light",
+            id="inverted-inside-a-dark-frame",
+        ),
+        pytest.param(
+            "Tagged",
+            "test_valid_content[qr-png]",
+            r"backend 'tagged': the image's bytes \(png\) for qr content .* shows "
+            r"conformance_secrets\[0\] \(24 characters; not repeated here\)",
+            id="secret-in-png-metadata",
+        ),
+        pytest.param(
+            "Chatty",
+            "test_valid_content[qr-png]",
+            r"backend 'chatty': a DEBUG log record of logger 'acme.http' during the call for "
+            r"qr content .* shows conformance_secrets\[0\] \(24 characters; not repeated",
+            id="secret-in-a-log-record",
+        ),
+        pytest.param(
+            "Warny",
+            "test_valid_content[qr-png]",
+            r"backend 'warny': a UserWarning during the call for qr content .* shows "
+            r"conformance_secrets\[0\] \(24 characters; not repeated here\)",
+            id="secret-in-a-warning",
         ),
         pytest.param(
             "Leaky",
@@ -636,3 +906,70 @@ def test_a_mode_other_than_the_policys_is_caught() -> None:
         "backend 'bytemode', qr content '12345' (error M) [png, width=None]: charset policy: "
         "the symbol has segments byte; expected one numeric segment for this content"
     )
+
+
+class ShortBarsBackend(qrplex.Backend):
+    """Code 128 from the local backend, cut to the 2 pixel rows through the middle of the
+    bars: every bar is there, but no scanner's line finds a 2 px high symbol."""
+
+    name = "shortbars"
+    capabilities = qrplex.Capabilities(
+        symbologies=frozenset({"code128"}), formats=frozenset({"png"}), options=frozenset()
+    )
+
+    def render(self, request: qrplex.CodeRequest) -> qrplex.Rendering:
+        with qrplex.Client(backend="local", fallback=[]) as local:
+            image = local.generate(request.content, symbology="code128", width=request.width)
+        full = Image.open(io.BytesIO(image.data))
+        middle = full.height // 2
+        out = io.BytesIO()
+        full.crop((0, middle, full.width, middle + 2)).save(out, format="PNG")
+        return qrplex.Rendering(out.getvalue(), "image/png", full.width, 2)
+
+
+def test_bars_two_pixels_high_fail_without_a_requested_height() -> None:
+    registry = Registry(entry_points=False, plugins=[("direct", plugin_for([ShortBarsBackend]))])
+    with qrplex.Client(backend="shortbars", fallback=[], registry=registry) as client:
+        run = ConformanceRun("shortbars", client, (), None, b"direct")
+        with pytest.raises(AssertionError) as failure:
+            run.check_valid(GenerateCall("code128", "Code 128", "png"))
+    assert re.fullmatch(
+        r"backend 'shortbars', code128 content 'Code 128' \[png, width=None\]: bars too "
+        r"short: 2 px high over a symbol \d+ px wide \(module 3\.00 px\); without a "
+        r"requested height the kit needs bars at least \d+ px high \(15% of the symbol's "
+        r"width or 25 modules, whichever is less\) so that a scan line can find them",
+        str(failure.value),
+    ), str(failure.value)
+
+
+def test_a_log_record_showing_a_secret_fails_even_when_the_call_raises(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A refused request is still watched; clean records and warnings are passed on, and
+    the leaky record never reaches pytest's log capture."""
+    import logging
+    import warnings
+
+    def refuse() -> None:
+        logging.getLogger("acme.http").debug("clean record")
+        logging.getLogger("acme.http").warning("denied for key %s", SECRET)
+        raise qrplex.InvalidContentError("refused")
+
+    def serve() -> None:
+        warnings.warn("clean warning", UserWarning, stacklevel=1)
+        logging.getLogger("acme.http").warning("clean warning record")
+
+    with qrplex.Client(backend="local", fallback=[]) as client:
+        run = ConformanceRun("local", client, (SECRET,), None, b"direct")
+        with pytest.raises(AssertionError) as failure, run.watch("a refused request"):
+            refuse()
+        with pytest.warns(UserWarning, match="clean warning"), run.watch("a clean call"):
+            serve()
+    assert str(failure.value) == (
+        "backend 'local': a WARNING log record of logger 'acme.http' during the call for a "
+        "refused request shows conformance_secrets[0] (24 characters; not repeated here)"
+    )
+    assert failure.value.__cause__ is None
+    assert failure.value.__suppress_context__
+    assert SECRET not in caplog.text
+    assert "clean warning record" in caplog.text

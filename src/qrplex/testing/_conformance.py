@@ -19,7 +19,11 @@ repr shows a secret, nor does the kit's own output.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
+import logging
 import unicodedata
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +57,17 @@ from qrplex.spec import (
 from .._decoding import Reading, read_one
 from .._images import inspect_image
 from . import strategies
-from ._symbol_checks import charset_problem, greyscale, polarity_problem, quiet_zone_problem
+from ._symbol_checks import (
+    bar_height_problem,
+    charset_problem,
+    contrast_problem,
+    finder_problem,
+    open_image,
+    polarity_problem,
+    quiet_zone_problem,
+    to_grey,
+    transparency_problem,
+)
 from .strategies import GenerateCall, InvalidCase
 
 if TYPE_CHECKING:
@@ -258,6 +272,53 @@ class ConformanceRun:
         if leak is not None:
             raise _SecretShownError(leak)
 
+    @contextlib.contextmanager
+    def watch(self, what: str) -> Iterator[None]:
+        """Fail if a log record or a warning emitted inside the block shows a secret, whether
+        the block returns or raises (a refused request that logs the key fails too).
+        Records are held back from their handlers until checked; a leaky one never reaches
+        them."""
+        __tracebackhide__ = True
+        watch = _Watch()
+        try:
+            with watch.watching():
+                yield
+        except BaseException:
+            leak = self._watched_leak(watch, what)
+            if leak is not None:
+                raise _SecretShownError(leak) from None
+            raise
+        leak = self._watched_leak(watch, what)
+        if leak is not None:
+            raise _SecretShownError(leak)
+
+    def _watched_leak(self, watch: _Watch, what: str) -> str | None:
+        leak = None
+        for record in watch.records:
+            leak = leak or self.leak(
+                _record_text(record),
+                f"a {record.levelname} log record of logger {record.name!r} during the call "
+                f"for {what}",
+            )
+        for caught in watch.warnings:
+            leak = leak or self.leak(
+                str(caught.message), f"a {caught.category.__name__} during the call for {what}"
+            )
+        watch.release(lambda text: self.leak(text, "") is not None)
+        return leak
+
+    def check_image_bytes(self, image: qrplex.CodeImage, what: str) -> None:
+        """Fail if the image's bytes (or, for a PNG, its decompressed text chunks) show a
+        secret."""
+        __tracebackhide__ = True
+        texts = [image.data.decode("latin-1")]
+        if image.media_type == "image/png":
+            texts += _png_texts(image.data)
+        for text in texts:
+            leak = self.leak(text, f"the image's bytes ({_format_of(image)}) for {what}")
+            if leak is not None:
+                raise _SecretShownError(leak)
+
     def check_attempts(self, image: qrplex.CodeImage, what: str) -> None:
         """Fail if a retried or failed attempt before the image shows a secret."""
         __tracebackhide__ = True
@@ -275,7 +336,8 @@ class ConformanceRun:
     def _generate(self, call: GenerateCall) -> qrplex.CodeImage:
         __tracebackhide__ = True
         try:
-            return self.client.generate(call.content, **call.kwargs())
+            with self.watch(f"{call.describe()} [{call.format}, width={call.width}]"):
+                return self.client.generate(call.content, **call.kwargs())
         except QrplexError as error:
             failure = error
         self.no_secrets(failure)
@@ -287,7 +349,8 @@ class ConformanceRun:
     async def _agenerate(self, call: GenerateCall) -> qrplex.CodeImage:
         __tracebackhide__ = True
         try:
-            return await self.client.agenerate(call.content, **call.kwargs())
+            with self.watch(f"{call.describe()} [{call.format}, width={call.width}]"):
+                return await self.client.agenerate(call.content, **call.kwargs())
         except QrplexError as error:
             failure = error
         self.no_secrets(failure)
@@ -303,6 +366,7 @@ class ConformanceRun:
         where = f"[{call.format}, width={call.width}]"
         what = f"{call.describe()} {where}"
         self.check_attempts(image, what)
+        self.check_image_bytes(image, what)
         if image.backend != self.name:
             raise AssertionError(
                 f"the image for {what} was made by backend {image.backend!r}, not "
@@ -397,21 +461,29 @@ class ConformanceRun:
                 raise AssertionError(f"backend {self.name!r}, {what}: {charset}")
 
     def _check_pixels(self, call: GenerateCall, image: qrplex.CodeImage, what: str) -> None:
-        """Polarity and quiet zones, measured in the image (an SVG rasterized first)."""
+        """Opacity, contrast, polarity, quiet zones and bar height, measured in the image
+        (an SVG painted first)."""
         __tracebackhide__ = True
         try:
-            raster = greyscale(image.data, image.media_type)
+            raw = open_image(image.data, image.media_type)
         except AssertionError as error:
             problem = str(error)
         else:
+            raster = to_grey(raw)
             spec = self.symbology(call.symbology)
             modules = None  # the core's nine: measured (finder patterns, narrowest bar)
             if spec.name not in SYMBOLOGIES and spec.modules is not None:
                 normalized = strategies.accepted(spec, call.content, call.options)
                 modules = spec.modules(normalized, call.options) if normalized else None
+            finder = call.symbology in ("qr", "microqr")
+            bars = spec.dimension == 1 and call.options.get("height") is None
             problem = (
-                polarity_problem(raster, spec.dimension)
+                transparency_problem(raw)
+                or contrast_problem(raster)
+                or polarity_problem(raster, spec.dimension)
+                or (finder_problem(raster) if finder else None)
                 or quiet_zone_problem(raster, spec, modules)
+                or (bar_height_problem(raster, modules) if bars else None)
                 or ""
             )
         if problem:
@@ -473,10 +545,11 @@ class ConformanceRun:
         )
         raised: QrplexError | None = None
         try:
-            if agenerate:
-                asyncio.run(self.client.agenerate(content, **kwargs))
-            else:
-                self.client.generate(content, **kwargs)
+            with self.watch(described):
+                if agenerate:
+                    asyncio.run(self.client.agenerate(content, **kwargs))
+                else:
+                    self.client.generate(content, **kwargs)
         except QrplexError as failure:
             raised = failure
         if raised is None:
@@ -506,6 +579,66 @@ class ConformanceRun:
             )
 
 
+class _Watch:
+    """Log records and warnings emitted while the kit calls the backend, held back from
+    their handlers until the kit has checked them for secrets (a record that shows one is
+    never passed on, so pytest's captured-log report cannot show it either)."""
+
+    def __init__(self) -> None:
+        self.records: list[logging.LogRecord] = []
+        self.warnings: list[warnings.WarningMessage] = []
+
+    @contextlib.contextmanager
+    def watching(self) -> Iterator[None]:
+        root = logging.getLogger()
+        handlers, level = root.handlers[:], root.level
+        collector = _Collector(self.records)
+        root.handlers[:] = [collector]
+        root.setLevel(logging.DEBUG)
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                yield
+        finally:
+            root.handlers[:] = handlers
+            root.setLevel(level)
+            self.warnings.extend(caught)
+
+    def release(self, leaky: Callable[[str], bool]) -> None:
+        """Pass on what shows no secret (records the root's level lets through)."""
+        root = logging.getLogger()
+        for record in self.records:
+            if record.levelno >= root.getEffectiveLevel() and not leaky(_record_text(record)):
+                root.handle(record)
+        for caught in self.warnings:
+            if not leaky(str(caught.message)):
+                warnings.warn_explicit(
+                    caught.message, caught.category, caught.filename, caught.lineno
+                )
+        self.records.clear()
+        self.warnings.clear()
+
+
+class _Collector(logging.Handler):
+    def __init__(self, records: list[logging.LogRecord]) -> None:
+        super().__init__(logging.DEBUG)
+        self.records = records
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def _record_text(record: logging.LogRecord) -> str:
+    try:
+        text = record.getMessage()
+    except Exception:  # a record whose arguments do not fit its format
+        text = f"{record.msg!r} {record.args!r}"
+    if record.exc_info and record.exc_info[1] is not None:
+        error = record.exc_info[1]
+        text += f" {error!s} {error!r}"
+    return text + f" {record.exc_text or ''} {record.stack_info or ''}"
+
+
 class _SecretShownError(AssertionError):
     """A secret was shown; raised without the error that showed it attached."""
 
@@ -520,6 +653,27 @@ def _reading_details(reading: Reading, expected: str) -> str:
         details.append(f"symbology identifier {reading.symbology_identifier}")
     details.append(first_difference(expected, reading.text))
     return f" ({'; '.join(details)})" if details else ""
+
+
+def _format_of(image: qrplex.CodeImage) -> str:
+    return next((f for f, t in MEDIA_TYPES.items() if t == image.media_type), image.media_type)
+
+
+def _png_texts(data: bytes) -> list[str]:
+    """The text chunks of a PNG (tEXt, and zTXt / iTXt decompressed), as Pillow reads them."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            found = {**image.info, **getattr(image, "text", {})}
+    except Exception:  # unusable bytes are reported by the image checks
+        return []
+    return [
+        f"{key} {value.decode('latin-1') if isinstance(value, bytes) else value}"
+        for key, value in found.items()
+        if isinstance(value, str | bytes)
+    ]
 
 
 def _levels(symbology: str) -> tuple[str, ...]:
@@ -558,25 +712,32 @@ class BackendConformance:
       - has the media type its bytes really have, is as wide as asked (and as high, for a
         ``height``), square for matrix codes, at least as wide as the symbol with its quiet
         zones, with ``image.backend == backend_name``;
-      - is dark on light (its edges light) and has, measured in its pixels, at least the
-        symbology's quiet zone on every side (half a module of rounding allowed);
+      - is fully opaque, has a symbol contrast of at least 40 % (ISO grade C), is dark on
+        light (its edges light; a QR / Micro QR finder pattern starting dark) and has,
+        measured in its pixels, at least the symbology's quiet zone on every side (half a
+        module of rounding allowed); a linear barcode without a requested ``height`` has
+        bars at least 15 % of its width or 25 modules high, whichever is less;
       - zxing-cpp decodes to exactly the normalized content, at the error level asked or
-        higher; every format is decoded: an SVG the kit cannot rasterize (anything but
-        rectangles and straight strokes) fails;
+        higher; every format is decoded: SVGs are painted in document order with their
+        colours' grey levels, and an SVG the kit cannot paint as a renderer would (anything
+        but rectangles and straight strokes in plain opaque colours: CSS, defs, opacity,
+        gradients, curves...) fails naming the construct;
       - for QR and Micro QR, has the segments the charset policy prescribes, read from the
         symbol's bits by the kit's own reader: one segment in the policy's mode, ECI 3
         before ISO-8859-1 bytes, ECI 26 before UTF-8, no ECI for ASCII
         (:attr:`free_segmentation` relaxes the "one segment" part for a service that
         segments on its own, never the ECI);
-      - carries no secret in the messages of its retried attempts (``image.attempts``);
+      - carries no secret in the messages of its retried attempts (``image.attempts``) or
+        in its bytes (a PNG's text chunks decompressed);
     * ones it does not declare (symbology, format, option, widths above ``max_width``)
       raise :class:`~qrplex.errors.UnsupportedError`;
     * invalid contents and options raise :class:`~qrplex.errors.InvalidContentError` /
       :class:`~qrplex.errors.InvalidOptionError`, whatever the backend declares;
     * ``agenerate`` serves the same as ``generate``;
-    * no error's ``str`` or ``repr`` (nor those of its causes), nor the backend's or the
-      client's repr, contains one of the secrets; the kit's own failure messages, reprs and
-      reports never repeat a secret either.
+    * no error's ``str`` or ``repr`` (nor those of its causes), no log record or warning
+      emitted during the kit's calls (captured at every level, passed on when clean), nor
+      the backend's or the client's repr, contains one of the secrets; the kit's own
+      failure messages, reprs and reports never repeat a secret either.
 
     Failures name the backend, the input and the defect, for example
     ``backend 'acme' mis-encoded qr content 'é' (error M): zxing-cpp read 'Ã©'`` or
@@ -887,7 +1048,8 @@ class BackendConformance:
         for content, kwargs, expected in calls:
             raised: QrplexError | None = None
             try:
-                conformance.client.generate(content, **kwargs)
+                with conformance.watch(f"content {content!r} with {kwargs}"):
+                    conformance.client.generate(content, **kwargs)
             except expected as error:
                 raised = error
             if raised is not None:

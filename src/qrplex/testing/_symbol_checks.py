@@ -3,11 +3,16 @@
 Each check returns ``None`` when the image is right, or a sentence naming the defect (the
 conformance kit prefixes it with the backend and the request):
 
+* :func:`transparency_problem`: every pixel fully opaque;
+* :func:`contrast_problem`: symbol contrast of at least :data:`MIN_CONTRAST` (ISO grade C);
 * :func:`polarity_problem`: dark modules on a light background (the edges of the image,
-  which are its quiet zones, must be light);
+  which are its quiet zones, must be light), and :func:`finder_problem`: a QR / Micro QR
+  finder pattern starting dark (no light-on-dark symbol inside a light margin);
 * :func:`quiet_zone_problem`: at least the symbology's minimum quiet zone, in modules, on
   every side (left and right for a linear barcode, all four for a matrix code), measured in
   the image;
+* :func:`bar_height_problem`: a linear barcode's bars high enough for a scan line
+  (:func:`min_bar_height`), when no height was requested;
 * :func:`charset_problem`: the QR segments, as the project's own bit reader
   (:mod:`qrplex._qrbits`) reads them from the modules, follow the charset policy
   (one segment, in the policy's mode, after the policy's ECI).
@@ -19,6 +24,7 @@ too) and the policy from :func:`qrplex.spec.segment_for`.
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -28,24 +34,78 @@ from typing import TYPE_CHECKING, Final
 from qrplex import spec as symbol_facts
 from qrplex.spec import Symbology
 
-from .._images import explain_svg
+from .._images import paint_svg
 from .._qrbits import QrSegment
 
 if TYPE_CHECKING:
     from PIL import Image
 
 __all__ = [
+    "MIN_CONTRAST",
     "QuietZones",
+    "bar_height_problem",
     "charset_problem",
+    "contrast_problem",
+    "finder_problem",
     "greyscale",
     "measure_quiet_zones",
+    "min_bar_height",
+    "open_image",
     "polarity_problem",
     "quiet_zone_problem",
+    "to_grey",
+    "transparency_problem",
 ]
 
 _DARK: Final = 128  # a pixel below this grey level is dark
 _MARGIN: Final = 0.5  # a quiet zone may be this many modules short (rounding of scaled images)
 _ECI_NAMES: Final = {3: "ECI 3 (ISO-8859-1)", 26: "ECI 26 (UTF-8)"}
+
+
+def open_image(data: bytes, media_type: str) -> Image.Image:
+    """The image as Pillow opens it (an SVG painted by the kit, on a transparent canvas).
+
+    Raises:
+        AssertionError: an SVG the kit cannot rasterize (the message says why), or bytes
+            Pillow cannot open.
+    """
+    from PIL import Image
+
+    if media_type == "image/svg+xml":
+        raster = paint_svg(data)
+        if isinstance(raster, str):
+            raise AssertionError(
+                f"an SVG the kit cannot rasterize ({raster}), so it cannot be decoded; the "
+                f"kit decodes every declared format and draws only what it draws as a "
+                f"renderer does: rect elements and paths of straight lines (M, H, V, L, Z), "
+                f"filled or stroked with plain opaque colours, in document order, without "
+                f"curves, rotations, text, gradients, opacity, CSS (style elements, class), "
+                f"defs or embedded images"
+            )
+        return raster
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except Exception as error:  # any decoding failure is the backend's
+        raise AssertionError(f"Pillow cannot open the image: {error}") from None
+    return image
+
+
+def transparency_problem(image: Image.Image) -> str | None:
+    """A sentence if a pixel is not fully opaque: a transparent background shows whatever
+    is behind it (a dark page, a dark-mode viewer), where dark modules vanish."""
+    if not (image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info):
+        return None
+    alpha = image.convert("RGBA").getchannel("A")
+    lowest, _ = alpha.getextrema()
+    if lowest == 255:
+        return None
+    count = sum(alpha.histogram()[:255])
+    return (
+        f"transparency: {count} of {image.width * image.height} pixels are not opaque (alpha "
+        f"down to {lowest}); on a dark page or viewer the background turns dark and the "
+        f"modules vanish: draw an opaque light background"
+    )
 
 
 def greyscale(data: bytes, media_type: str) -> Image.Image:
@@ -55,29 +115,49 @@ def greyscale(data: bytes, media_type: str) -> Image.Image:
         AssertionError: an SVG the kit cannot rasterize (the message says why), or bytes
             Pillow cannot open.
     """
+    return to_grey(open_image(data, media_type))
+
+
+def to_grey(image: Image.Image) -> Image.Image:
+    """``image`` in greyscale, transparency composited onto white."""
     from PIL import Image
 
-    if media_type == "image/svg+xml":
-        raster = explain_svg(data)
-        if isinstance(raster, str):
-            raise AssertionError(
-                f"an SVG the kit cannot rasterize ({raster}), so it cannot be decoded; the "
-                f"kit decodes every declared format: draw the modules as rect elements or "
-                f"paths of straight lines (M, H, V, L, Z), filled or stroked, without curves, "
-                f"rotations, text, gradients or embedded images"
-            )
-        image = raster
-    else:
-        try:
-            image = Image.open(io.BytesIO(data))
-            image.load()
-        except Exception as error:  # any decoding failure is the backend's
-            raise AssertionError(f"Pillow cannot open the image: {error}") from None
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
         rgba = image.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(white, rgba).convert("L")
     return image.convert("L")
+
+
+MIN_CONTRAST: Final = 0.40
+"""The least symbol contrast the kit accepts: ISO/IEC 15415 / 15416 grade C (grade F is
+under 20 %), as light minus dark reflectance over full scale."""
+_TAIL: Final = 0.01  # the share of pixels ignored at each end of the grey histogram
+
+
+def contrast_problem(image: Image.Image) -> str | None:
+    """A sentence if the symbol contrast (the light reflectance minus the dark, taken as the
+    1st and 99th percentiles of the greyscale pixels, over 255) is under
+    :data:`MIN_CONTRAST`."""
+    histogram = image.convert("L").histogram()
+    total = sum(histogram)
+    if not total:
+        return "the image has no pixels"
+    tail = total * _TAIL
+    seen = 0
+    dark = next(level for level, count in enumerate(histogram) if (seen := seen + count) > tail)
+    seen = 0
+    light = 255 - next(
+        level for level, count in enumerate(reversed(histogram)) if (seen := seen + count) > tail
+    )
+    contrast = (light - dark) / 255
+    if contrast >= MIN_CONTRAST:
+        return None
+    return (
+        f"symbol contrast {contrast:.0%} (light grey {light}, dark grey {dark}); scanners "
+        f"need at least {MIN_CONTRAST:.0%} (ISO/IEC 15415 / 15416 grade C; under 20 % is "
+        f"grade F): dark modules near black on a background near white"
+    )
 
 
 def _dark_mask(image: Image.Image) -> Image.Image:
@@ -148,7 +228,7 @@ def _matrix_zones(mask: Image.Image, modules: int | None = None) -> QuietZones |
     left, top, right, bottom = box  # right and bottom are exclusive
     first = mask.crop((left, top, width, top + 1)).tobytes()
     run = first.find(0)
-    module = (run if run >= 0 else len(first)) / 7
+    module = max(run if run >= 0 else len(first), 1) / 7  # see finder_problem for run 0
     if modules:
         module = (right - left) / modules
     return QuietZones(
@@ -158,6 +238,71 @@ def _matrix_zones(mask: Image.Image, modules: int | None = None) -> QuietZones |
         (height - bottom) / module,
         module,
     )
+
+
+def _runs(line: bytes) -> list[tuple[int, int]]:
+    """(value, length) runs of a mask line."""
+    return [(run[0], len(run)) for run in re.findall(rb"\xff+|\x00+", line)]
+
+
+def finder_problem(image: Image.Image) -> str | None:
+    """A sentence if the symbol's top-left corner is not a finder pattern drawn dark on
+    light: along its diagonal, dark 1, light 1, dark 3 modules (light modules on a dark field
+    inside a light margin, or a dark frame around the symbol, fail here, not later as a
+    wrong module size)."""
+    mask = _dark_mask(image)
+    box = mask.getbbox()
+    if box is None:
+        return None
+    left, top, right, bottom = box
+    size = min(right - left, bottom - top)
+    diagonal = bytes(mask.getpixel((left + i, top + i)) for i in range(size))  # type: ignore[misc]
+    runs = _runs(diagonal)
+    shape = [value for value, _ in runs[:3]]
+    if shape == [255, 0, 255]:
+        outer, gap, inner = (length for _, length in runs[:3])
+        if 0.5 <= gap / outer <= 2 and 1.5 <= inner / outer <= 4.5:
+            return None
+    return (
+        "polarity: the symbol's top-left corner is not a finder pattern drawn dark on light "
+        "(along its diagonal: dark 1, light 1, dark 3 modules); light modules on a dark field "
+        "(inverted, or inside a dark frame)? scanners need dark modules on a light background"
+    )
+
+
+def bar_height_problem(image: Image.Image, modules: int | None = None) -> str | None:
+    """A sentence if a linear barcode's bars are shorter than :func:`min_bar_height`: the
+    rows through the bars are those identical to the scan line (text and guard bars below
+    differ from it)."""
+    mask = _dark_mask(image)
+    zones = _linear_zones(mask, modules)
+    if zones is None:
+        return None
+    width, height = mask.size
+    data = mask.tobytes()
+    rows = Counter(data[y * width : (y + 1) * width] for y in range(height))
+    line = max((row for row in rows if 255 in row), key=lambda row: rows[row])
+    bars = line.rindex(255) - line.index(255) + 1
+    needed = min_bar_height(bars, zones.module)
+    if rows[line] >= needed:
+        return None
+    return (
+        f"bars too short: {rows[line]} px high over a symbol {bars} px wide (module "
+        f"{zones.module:.2f} px); without a requested height the kit needs bars at least "
+        f"{needed} px high ({BAR_HEIGHT_SHARE:.0%} of the symbol's width or "
+        f"{BAR_HEIGHT_MODULES} modules, whichever is less) so that a scan line can find them"
+    )
+
+
+BAR_HEIGHT_SHARE: Final = 0.15
+BAR_HEIGHT_MODULES: Final = 25
+
+
+def min_bar_height(symbol_width: float, module: float) -> int:
+    """The least bar height, in pixels, the kit accepts when no ``height`` is requested:
+    15 % of the symbol's width (first bar to last; ISO/IEC 15417's recommendation for
+    Code 128) or 25 modules (6.35 mm at a 0.25 mm module), whichever is less."""
+    return math.ceil(min(BAR_HEIGHT_SHARE * symbol_width, BAR_HEIGHT_MODULES * module))
 
 
 def measure_quiet_zones(
