@@ -224,10 +224,46 @@ def read(data: bytes, symbology: str | None = None) -> list[Reading]:
             results = zx.read_barcodes(image, formats=formats, text_mode=zx.TextMode.Plain)
     except ValueError as error:  # e.g. "Maximum image width/height is 65535"
         raise UnreadableImageError(f"zxing-cpp cannot read this image: {error}") from None
+    kept = _without_ghosts(list(results))
     return [
         _normalize(zx, image, formats, index, result, symbology)
         for index, result in enumerate(results)
+        if result in kept
     ]
+
+
+def _box(result: Any) -> tuple[float, float, float, float]:
+    corners = result.position
+    points = (corners.top_left, corners.top_right, corners.bottom_right, corners.bottom_left)
+    xs, ys = [p.x for p in points], [p.y for p in points]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _area(box: tuple[float, float, float, float]) -> float:
+    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
+
+
+def _without_ghosts(results: list[Any]) -> list[Any]:
+    """``results`` without the "ghosts": a small symbol zxing-cpp reads *in* the modules of a
+    larger one (e.g. a Micro QR "found" on a version-40 QR code's finder pattern). Two real
+    symbols cannot overlap, so a result whose area lies mostly (half or more) inside another
+    at least four times its size is an artefact of that one, not a second code."""
+    boxes = [_box(result) for result in results]
+    kept = []
+    for index, box in enumerate(boxes):
+        area = _area(box)
+        ghost = any(
+            other is not box
+            and _area(other) >= 4 * area
+            and _area(
+                (max(box[0], other[0]), max(box[1], other[1]),
+                 min(box[2], other[2]), min(box[3], other[3]))
+            ) >= area / 2
+            for other in boxes
+        )  # fmt: skip
+        if not ghost:
+            kept.append(results[index])
+    return kept
 
 
 def decode_all(data: bytes, symbology: str | None = None) -> list[str]:
