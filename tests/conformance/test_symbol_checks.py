@@ -134,3 +134,22 @@ def test_an_svg_the_kit_cannot_draw_fails_with_the_reason() -> None:
     )
     with pytest.raises(AssertionError, match=r"cannot rasterize \(it uses a circle element\)"):
         greyscale(svg, "image/svg+xml")
+
+
+def test_short_values_are_not_searched_as_secrets() -> None:
+    """A setting like ``auth_mode = "basic"`` is not a secret to hunt for in image bytes and
+    log lines, where it would match by chance; a realistic secret is."""
+    from qrplex.testing._conformance import ConformanceRun
+
+    run = ConformanceRun(
+        name="acme",
+        client=None,  # type: ignore[arg-type]  # leak() needs no client
+        secrets=("basic", "sk-live-5f3a9c1e"),
+        settings=None,
+        database_key=b"",
+    )
+    assert run.leak("mode basic, 12 bytes", "a log line") is None
+    leak = run.leak("calling with sk-live-5f3a9c1e", "a log line")
+    assert leak is not None
+    assert "conformance_secrets[1]" in leak
+    assert "sk-live" not in leak

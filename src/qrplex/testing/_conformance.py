@@ -84,6 +84,10 @@ KIT_CONFIG: Final[Mapping[str, Any]] = {"breaker_threshold": MAX_BREAKER_THRESHO
 """What the kit's client is configured with besides the backend's settings: a circuit breaker
 that never opens, so that every call (and every shrinking step of hypothesis) reaches the
 backend and a flaky backend fails with its own error, not with the breaker's."""
+MIN_SECRET_LENGTH: Final = 8
+"""Secrets shorter than this are not searched for: a value like ``"acme"`` or ``"basic"``
+(a setting named ``auth_mode``, say) would match an image's bytes or a log line by chance.
+Give the kit realistic test secrets."""
 _SECRET_WORDS: Final = ("secret", "key", "token", "password", "credential", "auth")
 # A plain content per symbology, for the checks that need just one.
 _SAMPLES: Final[dict[str, tuple[str, ...]]] = {
@@ -240,7 +244,7 @@ class ConformanceRun:
     def leak(self, text: str, where: str) -> str | None:
         """The kit's failure message if ``text`` (described by ``where``) shows a secret."""
         for index, secret in enumerate(self.secrets):
-            if secret and secret in text:
+            if len(secret) >= MIN_SECRET_LENGTH and secret in text:
                 return (
                     f"backend {self.name!r}: {where} shows conformance_secrets[{index}] "
                     f"({len(secret)} characters; not repeated here)"
