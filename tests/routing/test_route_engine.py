@@ -8,6 +8,7 @@ probes are checked against exact times.
 
 from __future__ import annotations
 
+import random
 import struct
 import zlib
 from collections import deque
@@ -183,15 +184,18 @@ def test_a_retry_after_longer_than_a_retry_should_take_falls_back_at_once() -> N
     assert rig.fallbacks == ["cloud"]
 
 
-def test_backoff_without_retry_after_is_full_jitter_and_doubles() -> None:
+@pytest.mark.parametrize(("jitter", "waits"), [(1.0, [0.1, 0.2]), (0.5, [0.05, 0.1])])
+def test_backoff_without_retry_after_is_full_jitter_and_doubles(
+    jitter: float, waits: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Full jitter: uniform(0, ceiling); pin the draw to a fraction of the ceiling.
+    monkeypatch.setattr(random, "uniform", lambda low, high: low + jitter * (high - low))
     rig = Rig()
     rig.script("cloud", unavailable(), unavailable(), unavailable())
     rig.script("local", GOOD)
     image = rig.run(rig.plan(retries=2))
     assert [name for name, _ in rig.renders] == ["cloud"] * 3 + ["local"]
-    assert len(rig.sleeps) == 2
-    assert 0 <= rig.sleeps[0] <= 0.1
-    assert 0 <= rig.sleeps[1] <= 0.2
+    assert rig.sleeps == pytest.approx(waits)
     assert image.backend == "local"
     assert len(image.attempts) == 3
 
@@ -208,6 +212,8 @@ def test_a_permanent_rejection_is_raised_without_retry_or_fallback() -> None:
 @pytest.mark.parametrize("fallback_on_auth_error", [False, True])
 def test_auth_errors_fall_back_only_when_configured(fallback_on_auth_error: bool) -> None:
     rig = Rig()
+    # One counted failure would open this breaker: an auth error must not count.
+    rig.breakers["cloud"] = CircuitBreaker(1, Rig.cooldown, clock=rig.clock)
     rig.script("cloud", BackendAuthError("403 AccessDenied", backend="cloud"))
     rig.script("local", GOOD)
     plan = rig.plan(fallback_on_auth_error=fallback_on_auth_error)

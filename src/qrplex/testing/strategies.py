@@ -864,7 +864,11 @@ def _width_cases(draw: st.DrawFn, symbology: Symbology) -> InvalidCase:
     choices: list[tuple[object, str]] = [
         (draw(st.integers(max_value=0)), "width not positive"),
         (draw(st.integers(MAX_WIDTH + 1, 10 * MAX_WIDTH)), "width above the maximum"),
-        (draw(st.sampled_from([True, 1.5, 300.0, "300", b"300"])), "width not an int"),
+        # float(minimum): a width valid but for its type (300.0 when there is no minimum).
+        (
+            draw(st.sampled_from([True, 1.5, float(minimum or 300), "300", b"300"])),
+            "width not an int",
+        ),
     ]
     if minimum is not None and minimum > 1:
         small = draw(st.integers(max(1, minimum - 3), minimum - 1))
