@@ -169,8 +169,7 @@ def _check_utf8(path: Path, handle: IO[bytes]) -> None:
 class _Lines:
     """The input's lines as text, split at ``\n`` only (``\r\n`` kept for the caller)."""
 
-    def __init__(self, path: Path, handle: IO[bytes]) -> None:
-        self.path = path
+    def __init__(self, handle: IO[bytes]) -> None:
         self.handle = handle
         self.number = 0
 
@@ -215,7 +214,7 @@ def read_rows(path: Path) -> Iterator[BatchRow]:
     try:
         if handle.seekable():
             _check_utf8(path, handle)
-        lines = _Lines(path, handle)
+        lines = _Lines(handle)
         suffix = path.suffix.lower()
         if suffix == ".csv":
             rows = _csv_rows(path, lines)

@@ -127,6 +127,7 @@ def route(request: CodeRequest, plan: RoutePlan) -> Route:
         instance = plan.backend(name)
         # The deadline bounds network backends; a local one still answers after it passed.
         expires = deadline.expires if cls.capabilities.network else None
+        table = plan.symbologies() if plan.symbologies is not None else None
         retry = 0
         while True:
             started = clock()
@@ -134,7 +135,6 @@ def route(request: CodeRequest, plan: RoutePlan) -> Route:
                 try:
                     rendering = yield Render(instance, request, expires)
                     assert rendering is not None
-                    table = plan.symbologies() if plan.symbologies is not None else None
                     check_rendering(rendering, request, name, table)
                     if plan.verify:
                         verify_rendering(rendering, request, name)

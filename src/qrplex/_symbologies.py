@@ -22,7 +22,6 @@ __all__ = [
     "ModuleCount",
     "Symbology",
     "gtin_check_digit",
-    "symbology_spec",
 ]
 
 Dimension = Literal[1, 2]
@@ -99,11 +98,6 @@ MEDIA_TYPES: Final[dict[str, str]] = {
 }
 
 FORMATS: Final[tuple[str, ...]] = tuple(MEDIA_TYPES)
-
-
-def symbology_spec(name: str) -> Symbology:
-    """Return the :class:`Symbology` called ``name``; KeyError if there is none."""
-    return SYMBOLOGIES[name]
 
 
 CODE39_CHARS: Final[str] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-. $/+%"

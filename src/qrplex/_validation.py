@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Final
 
+from qrplex._arguments import short_repr  # a 5000-digit int cannot even be printed
 from qrplex._code128 import code128_modules
 from qrplex._model import CodeRequest
 from qrplex._qr_capacity import (
@@ -130,8 +131,8 @@ def validate_request(
             f"wide, and images are at most {MAX_WIDTH} px (scanners struggle long before "
             "that); shorten it, or use a QR Code"
         )
-    if width is not None:
-        _check_minimum_width(width, request, spec)
+    if width is not None and minimum is not None and width < minimum:
+        _refuse_below_minimum(width, minimum, request, spec)
     return replace(request, width=width)
 
 
@@ -216,8 +217,6 @@ def _check_format(format: object) -> None:
 
 
 def _check_pixels(name: str, value: object, maximum: int) -> None:
-    from ._arguments import short_repr  # a 5000-digit int cannot even be printed
-
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidOptionError(
             f"{name} must be an integer number of pixels, "
@@ -238,17 +237,13 @@ def _check_width_value(width: object) -> None:
         _check_pixels("width", width, MAX_WIDTH)
 
 
-def _check_minimum_width(width: int, request: CodeRequest, spec: Symbology) -> None:
-    minimum = _minimum_width(request, spec)
-    if minimum is None or width >= minimum:
-        return
+def _refuse_below_minimum(width: int, minimum: int, request: CodeRequest, spec: Symbology) -> None:
     modules = _symbol_modules(request, spec)
     if spec.quiet_left == spec.quiet_right:
         quiet = f"{spec.quiet_left}-module quiet zones"
     else:
         quiet = f"quiet zones of {spec.quiet_left} and {spec.quiet_right} modules"
-    symbol = _qr_symbol(request)
-    version = "" if symbol is None else f"version {symbol.name}, "
+    version = "" if request.qr is None else f"version {request.qr.name}, "
     raise InvalidOptionError(
         f"width {width} is too small for this {spec.title} ({version}{modules} modules + "
         f"{quiet}): the minimum is {minimum} px"

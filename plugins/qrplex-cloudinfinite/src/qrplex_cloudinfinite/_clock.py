@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Final
 
-__all__ = ["MAX_OFFSET", "Correction", "SkewedClock", "parse_server_time"]
+__all__ = ["MAX_OFFSET", "Correction", "SkewedClock", "http_date", "parse_server_time"]
 
 MIN_CORRECTION: Final = 1.0
 """Seconds: a smaller change of the offset is not worth a new signature."""
@@ -48,15 +48,23 @@ def parse_server_time(server_time: str | None, date_header: str | None) -> float
             return moment.timestamp()
         except (ValueError, OverflowError):
             return None
-    if date_header and date_header.isascii():
-        try:
-            moment = parsedate_to_datetime(date_header.strip())
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
-            return moment.timestamp()
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
+    if date_header:
+        return http_date(date_header.strip())
     return None
+
+
+def http_date(value: str) -> float | None:
+    """An HTTP date (``Date``, ``Retry-After``) as Unix seconds; ``None`` unless it is ASCII
+    and well-formed."""
+    if not value.isascii():
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
 
 
 class Correction(enum.Enum):

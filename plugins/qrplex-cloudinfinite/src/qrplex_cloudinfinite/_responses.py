@@ -18,8 +18,6 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC
-from email.utils import parsedate_to_datetime
 from functools import cached_property
 from typing import Final
 from xml.etree.ElementTree import Element, ParseError
@@ -37,6 +35,7 @@ from qrplex.errors import (
 )
 from qrplex.spec import ImageDefectError, read_header, sniff_media_type
 
+from ._clock import http_date
 from ._config import BACKEND
 
 __all__ = [
@@ -233,20 +232,6 @@ def skew_server_time(response: RawResponse) -> tuple[str | None, str | None] | N
     if error.code != "RequestTimeTooSkewed" and not expired:
         return None
     return error.server_time, response.headers.get("date")
-
-
-def http_date(value: str) -> float | None:
-    """An HTTP date (``Date``, ``Retry-After``) as Unix seconds; ``None`` unless it is ASCII
-    and well-formed."""
-    if not value.isascii():
-        return None
-    try:
-        moment = parsedate_to_datetime(value)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return moment.timestamp()
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
 
 
 def retry_after(headers: Mapping[str, str], received_at: float) -> float | None:

@@ -338,13 +338,14 @@ class HttpTransport:
         self, response: httpx.Response, body: bytes, received_at: float, started: float
     ) -> RawResponse:
         headers = {name.lower(): value for name, value in response.headers.items()}
-        logger.debug(
-            "cloudinfinite: HTTP %s, %d bytes, request id %s, %.3f s",
-            response.status_code,
-            len(body),
-            self._request_id(response),
-            time.monotonic() - started,
-        )
+        if logger.isEnabledFor(logging.DEBUG):  # redacting the request id costs: only then
+            logger.debug(
+                "cloudinfinite: HTTP %s, %d bytes, request id %s, %.3f s",
+                response.status_code,
+                len(body),
+                self._request_id(response),
+                time.monotonic() - started,
+            )
         return RawResponse(
             status=response.status_code,
             headers=headers,
