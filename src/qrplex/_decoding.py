@@ -31,7 +31,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from ._images import inspect_image, rasterize_svg
+from ._images import rasterize_svg
+from ._inspection import sniff_media_type
 from ._qrbits import QrSegment, decode_segments, read_segments
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ def _pil_image(data: bytes) -> Any:
     except ImportError as error:  # pragma: no cover - depends on the environment
         message = "decoding needs Pillow and zxing-cpp: pip install 'qrplex[verify]'"
         raise ImportError(message) from error
-    if inspect_image(data).media_type == "image/svg+xml":
+    if sniff_media_type(data) == "image/svg+xml":  # parsed once, by the rasterizer
         raster = rasterize_svg(data)
         if raster is None:
             raise UnreadableImageError(

@@ -5,11 +5,9 @@ Used by the decoder and by the conformance tests; needs Pillow only to rasterize
 
 from __future__ import annotations
 
-import io
 import itertools
 import math
 import re
-import struct
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
@@ -19,8 +17,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ImageInfo", "explain_svg", "inspect_image", "paint_svg", "rasterize_svg"]
 
-_PNG: Final = b"\x89PNG\r\n\x1a\n"
-_JPEG: Final = b"\xff\xd8\xff"
 _SVG_NS: Final = "{http://www.w3.org/2000/svg}"
 _LENGTH: Final = re.compile(r"\A\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*(px)?\s*\Z")
 _NUMBER: Final = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
@@ -66,30 +62,24 @@ def _pixels(root: ET.Element, name: str) -> int:
 
 
 def inspect_image(data: bytes) -> ImageInfo:
-    """The media type and pixel size of ``data``, read from the bytes themselves.
-
-    PNG sizes come from the ``IHDR`` chunk, JPEG sizes from Pillow, SVG sizes from the root's
-    ``width`` and ``height`` attributes (plain numbers or ``px``), after checking the document
-    is well-formed XML with an ``svg`` root.
+    """The media type and pixel size of ``data``, read from the bytes themselves by the
+    core's own reader (:func:`qrplex.spec.read_header`: the same rules as the checks on every
+    backend's image), as a test assertion.
 
     Raises:
         AssertionError: the bytes are not a PNG, JPEG or well-formed SVG, or have no size.
     """
-    if data.startswith(_PNG):
-        if len(data) < 24 or data[12:16] != b"IHDR":
-            raise AssertionError("the PNG has no IHDR chunk first")
-        width, height = struct.unpack(">II", data[16:24])
-        return ImageInfo("image/png", width, height)
-    if data.startswith(_JPEG):
-        from PIL import Image
+    from ._inspection import ImageDefectError, read_header
 
-        with Image.open(io.BytesIO(data)) as image:
-            return ImageInfo("image/jpeg", image.width, image.height)
-    head = data[:512].lstrip()
-    if head.startswith((b"<?xml", b"<svg", b"<!--", b"<!DOCTYPE")):
-        root = _svg_root(data)
-        return ImageInfo("image/svg+xml", _pixels(root, "width"), _pixels(root, "height"))
-    raise AssertionError(f"the bytes are not a PNG, JPEG or SVG image: {data[:16]!r}...")
+    try:
+        facts = read_header(data)
+    except ImageDefectError as defect:
+        raise AssertionError(
+            f"the bytes are not a whole PNG, JPEG or SVG image: {defect}"
+        ) from None
+    if facts.width < 1 or facts.height < 1:
+        raise AssertionError(f"the image has no size: {facts.width}x{facts.height} px")
+    return ImageInfo(facts.media_type, facts.width, facts.height)
 
 
 # --- a rasterizer for SVGs made of axis-aligned rectangles --------------------------------

@@ -246,8 +246,14 @@ def test_svg_the_kit_cannot_draw_is_reported() -> None:
     [
         (b"GIF89a....", "not a PNG, JPEG or SVG"),
         (b"<svg width='10'", "not well-formed"),
-        (b"<svg xmlns='http://www.w3.org/2000/svg' width='10'/>", "no height"),
-        (b"<svg xmlns='http://www.w3.org/2000/svg' width='10mm' height='3'/>", "not a length"),
+        (
+            b"<svg xmlns='http://www.w3.org/2000/svg' width='10'/>",
+            "height is not a whole number of pixels",
+        ),
+        (
+            b"<svg xmlns='http://www.w3.org/2000/svg' width='10mm' height='3'/>",
+            "width is not a whole number of pixels",
+        ),
     ],
 )
 def test_broken_images_are_assertions(data: bytes, message: str) -> None:
