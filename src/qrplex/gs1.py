@@ -192,6 +192,14 @@ class ElementString:
                 parts.append(GS)
         return "".join(parts)
 
+    def normalized(self) -> str:
+        """The text qrplex normalizes GS1 content to (``CodeImage.content``, and what
+        decoding a GS1 symbol reports): :meth:`human_readable`, or :meth:`bracketed` when a
+        value holds ``(`` + 2-4 digits + ``)``, which would read back as an AI."""
+        if any(_AI_MARK.search(element.value) for element in self.elements):
+            return self.bracketed()
+        return self.human_readable()
+
     def __str__(self) -> str:
         return self.human_readable()
 
@@ -281,7 +289,7 @@ def _split_marked(text: str, open_: str, close: str) -> list[tuple[str, str]]:
     82): a ``(`` followed by two to four digits and ``)`` starts a new AI; other parentheses
     are data. The bracketed form has no such ambiguity.
     """
-    marker = re.compile(re.escape(open_) + r"(\d{2,4})" + re.escape(close))
+    marker = re.compile(re.escape(open_) + r"([0-9]{2,4})" + re.escape(close))
     pairs: list[tuple[str, str]] = []
     position = 0
     match = marker.match(text, position)
@@ -528,6 +536,7 @@ def _table() -> dict[str, GS1ApplicationIdentifier]:
     return dict(_GS1_APPLICATION_IDENTIFIERS)
 
 
+_AI_MARK: Final = re.compile(r"\([0-9]{2,4}\)")
 _COMPONENT = re.compile(r"([NXYZ])(\.\.)?(\d+)")
 
 

@@ -103,12 +103,12 @@ def dots(install_plugin) -> None:
     )
 
 
-def test_the_core_registers_its_nine_through_the_hook() -> None:
+def test_the_core_registers_its_nine_and_gs1_128_through_the_hook() -> None:
     registered: list[spec.Symbology] = []
     core_hook(register=registered.append)
-    assert [s.name for s in registered] == list(spec.SYMBOLOGIES)
+    assert [s.name for s in registered] == [*spec.SYMBOLOGIES, *spec.GS1_SYMBOLOGIES]
     registry = Registry(entry_points=False)
-    assert list(registry.symbologies()) == list(spec.SYMBOLOGIES)
+    assert list(registry.symbologies()) == [*spec.SYMBOLOGIES, *spec.GS1_SYMBOLOGIES]
     assert registry.symbology_origin("qr") == "qrplex"
 
 
@@ -134,12 +134,12 @@ def test_a_plugin_adds_a_symbology(dots: None, tmp_path, monkeypatch) -> None:
 def test_the_cli_lists_a_plugins_symbology(dots: None, capsys) -> None:
     with pytest.raises(SystemExit):
         main(["make", "--help"])
-    assert "itf, dots (default: qr)" in " ".join(capsys.readouterr().out.split())
+    assert "itf, gs1-128, dots (default: qr)" in " ".join(capsys.readouterr().out.split())
     assert main(["backends", "--json"]) == 0
     infos = {info["name"]: info for info in json.loads(capsys.readouterr().out)}
     assert infos["dots"]["capabilities"]["symbologies"] == ["dots"]
     assert main(["make", "1", "-s", "dotz"]) != 0
-    assert "use one of qr, microqr, ean13, ean8, upca, isbn13, code128, code39, itf, dots" in (
+    assert "use one of qr, microqr, ean13, ean8, upca, isbn13, code128, code39, itf, gs1-128, dots" in (
         capsys.readouterr().err
     )
 
@@ -229,7 +229,7 @@ def test_a_malformed_spec_makes_the_plugin_broken(
         registry = Registry()
     (broken,) = [info for info in registry.infos() if info.name == "bad"]
     assert problem in (broken.error or "")
-    assert list(registry.symbologies()) == list(spec.SYMBOLOGIES)
+    assert list(registry.symbologies()) == [*spec.SYMBOLOGIES, *spec.GS1_SYMBOLOGIES]
 
 
 def test_a_clients_own_registry_supplies_its_symbologies() -> None:
