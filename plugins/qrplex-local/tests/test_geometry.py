@@ -12,7 +12,6 @@ from qrplex.errors import InvalidOptionError
 from qrplex_local import LocalBackend
 from qrplex_local._geometry import DEFAULT_SCALE, layout
 
-
 SYMBOLOGIES = {**spec.SYMBOLOGIES, **spec.GS1_SYMBOLOGIES}
 
 
