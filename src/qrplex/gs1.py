@@ -45,6 +45,8 @@ from typing import TYPE_CHECKING, Final
 from qrplex.errors import InvalidContentError, InvalidOptionError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from biip.gs1_application_identifiers import GS1ApplicationIdentifier
     from biip.gs1_element_strings import GS1ElementStrings
 
@@ -232,6 +234,7 @@ def parse(text: str) -> ElementString:
         pairs = _split_marked(body, "[", "]")
     else:
         pairs = _split_fnc1(body)
+    # Each element is checked as soon as it is split off, so an error names the first bad AI.
     elements = tuple(_check_element(ai, value) for ai, value in pairs)
     _check_combination(elements)
     return ElementString(elements)
@@ -282,7 +285,7 @@ def digital_link(content: str | ElementString, *, domain: str = DEFAULT_RESOLVER
 # --- splitting the three forms -------------------------------------------------------------
 
 
-def _split_marked(text: str, open_: str, close: str) -> list[tuple[str, str]]:
+def _split_marked(text: str, open_: str, close: str) -> Iterator[tuple[str, str]]:
     """``(AI)data(AI)data`` or ``[AI]data[AI]data`` as (AI, data) pairs.
 
     In the human-readable form, ``(`` and ``)`` are also data characters (GS1 character set
@@ -290,9 +293,7 @@ def _split_marked(text: str, open_: str, close: str) -> list[tuple[str, str]]:
     are data. The bracketed form has no such ambiguity.
     """
     marker = re.compile(re.escape(open_) + r"([0-9]{2,4})" + re.escape(close))
-    pairs: list[tuple[str, str]] = []
-    position = 0
-    match = marker.match(text, position)
+    match = marker.match(text)
     if match is None:
         raise InvalidContentError(
             f"GS1 data in the {open_}AI{close} form must start with an AI in "
@@ -305,15 +306,13 @@ def _split_marked(text: str, open_: str, close: str) -> list[tuple[str, str]]:
         end = len(text) if following is None else following.start()
         if ai not in _table():
             raise InvalidContentError(f"GS1 AI ({ai}) is not a known Application Identifier")
-        pairs.append((ai, text[start:end]))
+        yield ai, text[start:end]
         match = following
-    return pairs
 
 
-def _split_fnc1(text: str) -> list[tuple[str, str]]:
+def _split_fnc1(text: str) -> Iterator[tuple[str, str]]:
     """The scanner form: predefined-length AIs end after their length, the others at GS."""
     table = _table()
-    pairs: list[tuple[str, str]] = []
     rest = text.removeprefix(GS)
     while rest:
         ai = next((rest[:n] for n in (2, 3, 4) if rest[:n] in table), None)
@@ -333,8 +332,7 @@ def _split_fnc1(text: str) -> list[tuple[str, str]]:
                     f"GS1 AI ({ai}) has {length} characters, but a GS comes after {value.index(GS)}"
                 )
             rest = rest.removeprefix(GS)  # a GS after a fixed-length field is allowed
-        pairs.append((ai, value))
-    return pairs
+        yield ai, value
 
 
 # --- checking one element ------------------------------------------------------------------
