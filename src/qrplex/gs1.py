@@ -462,23 +462,19 @@ def _check_date(name: str, ai: str, value: str, layout: str) -> None:
 
 def _check_ymd(name: str, ai: str, digits: str) -> None:
     if len(digits) == 8:
-        year, month, day = int(digits[:4]), int(digits[4:6]), int(digits[6:])
-        shown = "YYYYMMDD"
+        year, shown = int(digits[:4]), "YYYYMMDD"
     else:
-        year, month, day = 2000 + int(digits[:2]), int(digits[2:4]), int(digits[4:])
-        shown = "YYMMDD"
+        year, shown = _full_year(int(digits[:2])), "YYMMDD"
+    month, day = int(digits[-4:-2]), int(digits[-2:])
     if not 1 <= month <= 12:
         raise InvalidContentError(f"{name}: {digits} has month {month:02d}, not 01-12 ({shown})")
     if day == 0:
         if ai in _DAY_00:
             return  # "00": the last day of the month, allowed in this AI
         raise InvalidContentError(
-            f"{name}: {digits} has day 00, which only (11)-(17) allow ({shown})"
+            f"{name}: {digits} has day 00, which ({ai}) does not allow (only (11)-(17), "
+            f"(4324) and (4325) do) ({shown})"
         )
-    # Any 2-digit year maps to a century the same way for leap years but 00 -> 2000 vs 2100:
-    # GS1's sliding window puts YY within 49 years back / 50 ahead, and 2100 is no leap year.
-    if len(digits) == 6:
-        year = _full_year(int(digits[:2]))
     last = calendar.monthrange(year, month)[1]
     if day > last:
         raise InvalidContentError(
@@ -487,11 +483,14 @@ def _check_ymd(name: str, ai: str, digits: str) -> None:
         )
 
 
-def _full_year(two_digits: int) -> int:
-    """GS1 General Specifications 7.12: YY is within 49 years back or 50 years ahead."""
-    import datetime
+def _full_year(two_digits: int, this_year: int | None = None) -> int:
+    """GS1 General Specifications 7.12: YY is within 49 years back or 50 years ahead of
+    ``this_year`` (default: the current year, UTC). Only YY = 00 depends on it for leap
+    years today (2000 is one, 2100 is not)."""
+    if this_year is None:
+        import datetime
 
-    this_year = datetime.datetime.now(tz=datetime.UTC).year
+        this_year = datetime.datetime.now(tz=datetime.UTC).year
     century = this_year - this_year % 100
     difference = two_digits - this_year % 100
     if difference >= 51:
@@ -600,7 +599,7 @@ def _resolver(domain: str) -> str:
         problems.append("needs a host name")
     if parts.username is not None or parts.password is not None:
         problems.append("must not hold user info")
-    if parts.query or parts.fragment or "?" in domain or "#" in domain:
+    if "?" in domain or "#" in domain:
         problems.append("must not have a query or fragment")
     if any(char.isspace() or not char.isascii() for char in domain):
         problems.append("must be ASCII without spaces")

@@ -99,7 +99,7 @@ def test_leap_years() -> None:
         ),
         (
             "(01)09506000134352(7006)260200",
-            r"GS1 AI \(7006\) FIRST FREEZE DATE: 260200 has day 00, which only \(11\)-\(17\)",
+            r"GS1 AI \(7006\) FIRST FREEZE DATE: 260200 has day 00, which \(7006\) does not allow",
         ),
         (
             "(01)09506000134352(7003)2601012460",
@@ -191,3 +191,18 @@ def test_importing_qrplex_imports_neither_gs1_nor_biip() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert json.loads(done.stdout) is False  # biip is imported on first use only
+
+
+def test_two_digit_years_follow_the_gs1_sliding_window() -> None:
+    from qrplex.gs1 import _full_year  # the window moves with the clock: pinned here
+
+    assert [_full_year(yy, this_year=2026) for yy in (0, 26, 76, 77, 99)] == [
+        2000,
+        2026,
+        2076,
+        1977,
+        1999,
+    ]
+    # From 2050 on, 00 is 2100, which is no leap year: 29 February 2100 does not exist.
+    assert [_full_year(yy, this_year=2051) for yy in (0, 1, 2)] == [2100, 2101, 2002]
+    assert [_full_year(yy, this_year=2099) for yy in (0, 49, 50)] == [2100, 2149, 2050]
