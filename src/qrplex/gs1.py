@@ -259,11 +259,15 @@ def digital_link(content: str | ElementString, *, domain: str = DEFAULT_RESOLVER
         qrplex.InvalidOptionError: a bad ``domain``.
     """
     base = _resolver(domain)
-    message = content if isinstance(content, ElementString) else parse(content)
-    if not isinstance(message, ElementString):
+    if isinstance(content, ElementString):
+        # Checked again: an ElementString may have been built by hand, not by parse(). The
+        # bracketed form reads back unambiguously.
+        content = content.bracketed()
+    elif not isinstance(content, str):
         raise InvalidContentError(
             f"digital_link takes a str or an ElementString, not {type(content).__name__}"
         )
+    message = parse(content)
     from urllib.parse import urlsplit
 
     from biip.gs1_digital_link_uris import _PRIMARY_IDENTIFIER_MAP, GS1DigitalLinkURI

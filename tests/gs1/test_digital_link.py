@@ -86,3 +86,13 @@ def test_the_uri_as_a_qr_code() -> None:
     uri = gs1.digital_link("(01)09506000134352(10)ABC123", domain="https://example.com")
     image = qrplex.generate(uri, symbology="qr")
     assert decode(image.data, "qr") == uri
+
+
+def test_a_hand_built_element_string_is_checked_too() -> None:
+    forged = gs1.ElementString((gs1.Element("01", "09506000134353"),))
+    with pytest.raises(InvalidContentError, match=r"\(01\) GTIN: wrong check digit"):
+        gs1.digital_link(forged)
+    with pytest.raises(InvalidContentError, match="GS1 data is empty"):
+        gs1.digital_link(gs1.ElementString(()))
+    with pytest.raises(InvalidContentError, match="not bytes"):
+        gs1.digital_link(b"(01)09506000134352")  # type: ignore[arg-type]
