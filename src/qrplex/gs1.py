@@ -51,11 +51,13 @@ if TYPE_CHECKING:
     from biip.gs1_element_strings import GS1ElementStrings
 
 __all__ = [
+    "DEFAULT_RESOLVER",
     "GS",
     "SYMBOLOGY_IDENTIFIERS",
     "Element",
     "ElementString",
     "digital_link",
+    "normalize",
     "parse",
 ]
 
@@ -238,6 +240,17 @@ def parse(text: str) -> ElementString:
     elements = tuple(_check_element(ai, value) for ai, value in pairs)
     _check_combination(elements)
     return ElementString(elements)
+
+
+def normalize(text: str, options: object = None) -> str:
+    """``parse(text).normalized()``: a ready-made content rule for a GS1 symbology a plugin
+    registers (``Symbology(..., content=gs1.normalize)``; ``options`` is the request's, not
+    used). It checks everything :func:`parse` checks; capacity is the symbology's to add.
+
+    >>> normalize("[01]09506000134352[10]ABC123")
+    '(01)09506000134352(10)ABC123'
+    """
+    return parse(text).normalized()
 
 
 def digital_link(content: str | ElementString, *, domain: str = DEFAULT_RESOLVER) -> str:

@@ -44,3 +44,8 @@ def test_the_interactive_examples_run() -> None:
         runner.run(parser.get_doctest(block, {}, f"gs1.md block {index}", "gs1.md", 0))
     results = runner.summarize(verbose=False)
     assert (results.failed, results.attempted) == (0, 9)
+
+
+def test_the_modules_examples_run() -> None:
+    results = doctest.testmod(gs1, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert (results.failed, results.attempted) == (0, 7)

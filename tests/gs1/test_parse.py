@@ -206,3 +206,10 @@ def test_two_digit_years_follow_the_gs1_sliding_window() -> None:
     # From 2050 on, 00 is 2100, which is no leap year: 29 February 2100 does not exist.
     assert [_full_year(yy, this_year=2051) for yy in (0, 1, 2)] == [2100, 2101, 2002]
     assert [_full_year(yy, this_year=2099) for yy in (0, 49, 50)] == [2100, 2149, 2050]
+
+
+def test_normalize_is_a_content_rule() -> None:
+    assert gs1.normalize("]C1" + "010950600013435210AB", {}) == "(01)09506000134352(10)AB"
+    assert gs1.normalize("[01]09506000134352[10]A(21)B") == "[01]09506000134352[10]A(21)B"
+    with pytest.raises(InvalidContentError, match=r"\(01\) GTIN: wrong check digit"):
+        gs1.normalize("(01)09506000134353")
