@@ -138,17 +138,20 @@ _EXCLUSIVE: Final[dict[str, frozenset[str]]] = {
     "8017": frozenset({"8018"}),
 }
 
-# Required associations (4.14.2), the common ones: AI -> the AIs one of which must be present.
-_TRADE_ITEM: Final[frozenset[str]] = frozenset({"01", "02", "03", "8006", "8026"})
-_REQUIRES: Final[dict[str, frozenset[str]]] = {
+# Required associations (4.14.2), the common ones: AI -> alternatives, each a group of AIs
+# that must all be present (GS1 Barcode Syntax Dictionary "req=": (37) needs (00) with (02),
+# or (00) with (8026)).
+_TRADE_ITEM: Final[tuple[tuple[str, ...], ...]] = (("01",), ("02",), ("03",), ("8006",), ("8026",))
+_REQUIRES: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
     **dict.fromkeys(("10", "11", "13", "15", "16", "20"), _TRADE_ITEM),
-    "17": _TRADE_ITEM | {"255"},
-    "21": frozenset({"01", "03", "8006"}),
-    "22": frozenset({"01"}),
-    "235": frozenset({"01"}),
-    "02": frozenset({"37"}),
-    "37": frozenset({"02", "8026"}),
-    "254": frozenset({"414"}),
+    "12": (("8020",),),
+    "17": (("01",), ("02",), ("03",), ("255",), ("8006",), ("8026",)),
+    "21": (("01",), ("03",), ("8006",)),
+    "22": (("01",),),
+    "235": (("01",),),
+    "02": (("37",),),
+    "37": (("00", "02"), ("00", "8026")),
+    "254": (("414",),),
 }
 
 
@@ -534,9 +537,9 @@ def _check_combination(elements: tuple[Element, ...]) -> None:
         clash = sorted(_EXCLUSIVE.get(ai, frozenset()) & present)
         if clash:
             raise InvalidContentError(f"GS1 AI ({ai}) must not appear together with ({clash[0]})")
-        needed = _REQUIRES.get(ai)
-        if needed is not None and not needed & present:
-            options = " or ".join(f"({other})" for other in sorted(needed))
+        needed = _REQUIRES.get(ai, ())
+        if needed and not any(present.issuperset(group) for group in needed):
+            options = " or ".join(" with ".join(f"({other})" for other in g) for g in needed)
             raise InvalidContentError(f"GS1 AI ({ai}) requires {options} in the same data")
 
 

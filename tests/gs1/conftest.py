@@ -28,7 +28,7 @@ PREDEFINED = frozenset(
 
 # Never drawn next to the (01) every generated string starts with: other keys and what
 # cannot go with a GTIN or needs a key it does not have (GS1 General Specifications 4.14).
-_EXCLUDED = frozenset({"00", "01", "02", "03", "37", "235", "254", "255", "8018"})
+_EXCLUDED = frozenset({"00", "01", "02", "03", "12", "37", "235", "254", "255", "8018"})
 
 # Check digits (GS1 mod 10): AI (or prefix) -> the span ending in the check digit.
 _CHECK_SPANS: dict[str, tuple[int, int]] = {

@@ -73,7 +73,12 @@ def test_parentheses_are_data_unless_they_look_like_an_ai() -> None:
 def test_day_00_is_allowed_where_the_standard_allows_it() -> None:
     for ai in ("11", "13", "15", "16", "17"):
         assert gs1.parse(f"(01)09506000134352({ai})260200").elements[1].value == "260200"
-    assert gs1.parse("(02)09506000134352(37)1(12)260200(8020)X")  # due date, with (8020)
+    assert gs1.parse("(415)5412345000013(8020)INV-1(12)260200")  # a payment slip's due date
+
+
+def test_a_logistic_unit_with_its_content() -> None:
+    message = gs1.parse("(00)106141412345678908(02)09506000134352(37)24(10)L1")
+    assert [element.ai for element in message.elements] == ["00", "02", "37", "10"]
 
 
 def test_leap_years() -> None:
@@ -147,6 +152,11 @@ def test_leap_years() -> None:
         ),
         ("(10)ABC123", r"GS1 AI \(10\) requires \(01\) or \(02\) or \(03\)"),
         ("(02)09506000134352", r"GS1 AI \(02\) requires \(37\)"),
+        ("(01)09506000134352(12)260201", r"GS1 AI \(12\) requires \(8020\)"),
+        (
+            "(02)09506000134352(37)24",
+            r"GS1 AI \(37\) requires \(00\) with \(02\) or \(00\) with \(8026\)",
+        ),
         ("", r"GS1 data is empty"),
         ("]C1", r"GS1 data is empty"),
         ("01 09506000134352", r"GS1 AI \(01\) GTIN"),
