@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import os
 import stat
-import tomllib
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,11 +167,35 @@ TOP_LEVEL: dict[str, tuple[Callable[[object, str, str], Any], Any, str | None]] 
 }
 
 
-def user_config_path() -> Path:
-    """The user's config file (``config.toml`` in the platform config dir)."""
+def user_config_path(environ: Mapping[str, str] | None = None) -> Path:
+    """The user's config file (``config.toml`` in the platform config dir).
+
+    On Linux the directory is found without importing platformdirs (a few milliseconds of
+    every start-up) where its answer is plain XDG: ``$XDG_CONFIG_HOME/qrplex`` when that is
+    an absolute path, ``$HOME/.config/qrplex`` when it is unset or empty and ``HOME`` is
+    absolute. Anything else (other platforms, a relative ``XDG_CONFIG_HOME``, no ``HOME``)
+    is platformdirs' to answer.
+    """
+    env = os.environ if environ is None else environ
+    quick = _xdg_config_dir(env) if sys.platform == "linux" else None
+    if quick is not None:
+        return Path(quick) / "config.toml"
     import platformdirs
 
     return Path(platformdirs.user_config_dir("qrplex", appauthor=False)) / "config.toml"
+
+
+def _xdg_config_dir(env: Mapping[str, str]) -> str | None:
+    """``qrplex``'s XDG config directory, or ``None`` when platformdirs must decide."""
+    if "ANDROID_DATA" in env:
+        return None  # platformdirs has rules of its own for Android
+    xdg = env.get("XDG_CONFIG_HOME", "")
+    if os.path.isabs(xdg):
+        return os.path.join(xdg, "qrplex")
+    home = env.get("HOME", "")
+    if xdg == "" and os.path.isabs(home):
+        return os.path.join(home, ".config", "qrplex")
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +254,8 @@ def _read_toml(path: Path, label: str, *, required: bool) -> dict[str, Any] | No
         raise ConfigError(f"{label}: cannot be read: {error.strerror}") from None
     if len(data) > MAX_CONFIG_BYTES:
         raise ConfigError(f"{label}: larger than 1 MiB, too large for a config file")
+    import tomllib  # only when a config file exists: a few milliseconds of start-up
+
     try:
         return tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
