@@ -40,6 +40,7 @@ __all__ = [
     "DEFAULT_BACKEND",
     "ResolvedConfig",
     "Sourced",
+    "config_fingerprint",
     "load_config",
     "user_config_path",
 ]
@@ -454,3 +455,54 @@ def load_config(
             else:
                 values[key] = Sourced(default, "default")
     return ResolvedConfig(values=values, layers=layers, environ=env)
+
+
+RECENT_NS = 2_000_000_000
+"""A config file changed less than this long ago (2 s) is read again on every call: a file
+rewritten twice within one tick of the file system's clock, at the same size, would look
+unchanged (git's "racy" index entries, handled the same way)."""
+
+
+def config_fingerprint() -> tuple[object, ...] | None:
+    """What :func:`load_config` with its defaults (``os.environ``, the working directory, the
+    user's config file) depends on, cheaply: a hash of the whole environment (every variable
+    the configuration, the backends' settings and their HTTP clients read: ``QRPLEX_*``,
+    ``TENCENTCLOUD_*``, ``XDG_CONFIG_HOME``, ``HOME``, proxies, CA bundles...), the working
+    directory, and ``os.stat`` (inode, size, modification time) of every config file it would
+    read, those that do not exist included. Equal fingerprints mean an equal configuration.
+
+    ``None`` (do not reuse anything) while a config file changed within :data:`RECENT_NS`.
+    Only a hash of the environment is kept, never a value: the fingerprint holds no secret.
+    """
+    data = getattr(os.environ, "_data", None)  # CPython: the raw mapping, ~10x faster to hash
+    items = tuple(data.items()) if isinstance(data, dict) else tuple(os.environ.items())
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        return None  # the working directory was removed: load_config will say so
+    named = os.environ.get(CONFIG_ENV, "").strip()
+    candidates = [
+        os.path.expanduser(named) if named else None,
+        os.path.join(cwd, "qrplex.toml"),
+        os.path.join(cwd, "pyproject.toml"),
+        str(user_config_path()),
+    ]
+    files: list[object] = []
+    now = None
+    for candidate in candidates:
+        if candidate is None:
+            files.append(None)
+            continue
+        try:
+            info = os.stat(candidate)
+        except (OSError, ValueError):
+            files.append((candidate, None))
+            continue
+        if now is None:
+            import time
+
+            now = time.time_ns()
+        if now - info.st_mtime_ns < RECENT_NS:
+            return None
+        files.append((candidate, info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns))
+    return (hash(items), cwd, tuple(files))
