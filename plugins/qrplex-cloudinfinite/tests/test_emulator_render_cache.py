@@ -30,7 +30,8 @@ def test_identical_requests_share_one_rendering() -> None:
     first = render("kept", 0, 200)
     assert render("kept", 0, 200) is first
     other_width = render("kept", 0, 201)
-    assert other_width is not first and other_width.width == 201
+    assert other_width is not first
+    assert other_width.width == 201
     assert _render.cached("kept", 0, 200) is first
     assert _render.cached("never rendered", 0, 200) is None
 
