@@ -39,7 +39,7 @@ COMMITTED = sorted(
 
 # Paths of any machine: generated temporary names, virtual environments, Python installs.
 GENERIC = re.compile(
-    r"/(?:tmp|var/folders)/(?:tmp[a-z0-9_]{6,}|pytest-of-|qrplex-)"  # mkdtemp, pytest, ours
+    r"/(?:tmp|var/folders)/(?:tmp[a-z0-9_]{6,}|pytest-of-|qrplex-bench-|qrplex-hyperfine-)"
     r"|/site-packages/|/\.pyenv/|/\.local/share/uv/|/(?:home|Users|root)/[^/\s]+/\.venv/"
 )
 

@@ -94,8 +94,11 @@ sys.exit(COMMAND.run(parser.parse_args(sys.argv[1:])))
 """
 
 
-@pytest.mark.skipif(os.name != "posix", reason="sends SIGINT")
-def test_command_serves_https(emulator_credentials: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.skipif(os.name != "posix", reason="sends signals")
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_command_serves_https(
+    emulator_credentials: Any, monkeypatch: pytest.MonkeyPatch, stop: signal.Signals
+) -> None:
     creds = emulator_credentials
     process = subprocess.Popen(
         [
@@ -126,7 +129,7 @@ def test_command_serves_https(emulator_credentials: Any, monkeypatch: pytest.Mon
             backend="cloudinfinite", fallback=[], config={"backends": {"cloudinfinite": settings}}
         ) as client:
             assert decode(client.generate("from the command").data) == "from the command"
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         out, err = process.communicate(timeout=10)
     finally:
         if process.poll() is None:

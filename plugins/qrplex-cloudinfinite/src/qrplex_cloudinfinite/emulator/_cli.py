@@ -183,8 +183,15 @@ def _run(args: argparse.Namespace) -> int:
     )
     if server.ca_path is not None:
         print(f"certificate authority to trust: {server.ca_path}", flush=True)
+    stopped = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        import signal
+
+        # SIGTERM (a service manager, `docker stop`) stops it as Ctrl-C does: the server
+        # closes, and --tls's throwaway key pair is deleted.
+        signal.signal(signal.SIGTERM, lambda signum, frame: stopped.set())
     try:
-        threading.Event().wait()
+        stopped.wait()
     except KeyboardInterrupt:
         pass
     finally:
