@@ -62,10 +62,11 @@ class _Registered:
 
     @property
     def capabilities(self) -> Capabilities:
-        if self.declaration is not None:
-            return self.declaration.capabilities
-        assert self.backend is not None
-        return self.backend.capabilities
+        """The class's once it is loaded, the declaration's until then."""
+        if self.backend is not None:
+            return self.backend.capabilities
+        assert self.declaration is not None
+        return self.declaration.capabilities
 
 
 @dataclass(slots=True)
@@ -289,9 +290,9 @@ class Registry:
                 cannot be imported or does not match its declaration.
         """
         entry = self._entry(name)
-        if entry.backend is None:
+        if entry.backend is None and entry.error is None:
             with self._load_lock:
-                if entry.backend is None:
+                if entry.backend is None and entry.error is None:
                     self._load_declared(name, entry)
         if entry.error is not None:
             raise PluginError(entry.error)
@@ -299,7 +300,8 @@ class Registry:
         return entry.backend
 
     def capabilities(self, name: str) -> Capabilities:
-        """What backend ``name`` serves, from its declaration (nothing is imported).
+        """What backend ``name`` serves: its declaration's capabilities until its class is
+        loaded (nothing is imported here), the class's after.
 
         Raises the same errors as :meth:`get` for an unknown or duplicated name.
         """
@@ -319,20 +321,21 @@ class Registry:
         if not (isinstance(backend, type) and issubclass(backend, Backend)):
             entry.error = f"{where}, which is not a qrplex.Backend subclass"
             return
-        differences = [
-            attribute
-            for attribute, declared in (
-                ("name", declaration.name),
-                ("capabilities", declaration.capabilities),
-            )
-            if getattr(backend, attribute, None) != declared
-        ]
-        if differences:
-            entry.error = (
-                f"{where}, whose {' and '.join(differences)} differ from the declaration; "
-                "the declaration must repeat the class's name and capabilities"
-            )
+        if getattr(backend, "name", None) != declaration.name:
+            entry.error = f"{where}, whose name is {getattr(backend, 'name', None)!r}"
             return
+        if backend.capabilities != declaration.capabilities:
+            # A stale declaration (the class gained a format, say) must not disable a working
+            # backend: the class's capabilities are used from now on, and the author is told.
+            message = (
+                f"{where}, whose capabilities differ from the declaration "
+                f"(declared: {_shown(declaration.capabilities)}; the class: "
+                f"{_shown(backend.capabilities)}); using the class's"
+            )
+            if self.strict:
+                entry.error = message
+                return
+            warnings.warn(f"{message} (set {STRICT_ENV}=1 to refuse it)", RuntimeWarning, 4)
         entry.backend = backend
 
     def infos(self) -> list[BackendInfo]:
@@ -430,6 +433,11 @@ def _check_declaration(declaration: BackendDeclaration) -> str:
     if problems:
         raise PluginError(f"backend declaration {declaration.name!r}: {'; '.join(problems)}")
     return declaration.name
+
+
+def _shown(capabilities: object) -> str:
+    as_dict = getattr(capabilities, "as_dict", None)
+    return repr(as_dict() if callable(as_dict) else capabilities)
 
 
 def _import_target(target: str) -> object:

@@ -67,9 +67,24 @@ def test_a_declared_backend_is_imported_only_when_used(install_plugin) -> None:
     assert image.width == 5 * (25 + 8)  # its setting (scale) default: read from the class
 
 
-def test_a_declaration_that_differs_from_its_class_is_refused(install_plugin, capsys) -> None:
-    wrong = DECLARING_PLUGIN.replace('formats=frozenset({{"png"}})', 'formats=frozenset({{"svg"}})')
-    _install(install_plugin, "acme_drift", wrong)
+def test_a_stale_declaration_warns_and_the_class_wins(install_plugin, capsys) -> None:
+    stale = DECLARING_PLUGIN.replace('formats=frozenset({{"png"}})', 'formats=frozenset({{"svg"}})')
+    _install(install_plugin, "acme_stale", stale)
+    registry = Registry()
+    assert registry.capabilities("acme").formats == {"svg"}  # declared, nothing imported
+    with pytest.warns(RuntimeWarning, match="capabilities differ from the declaration"):
+        registry.get("acme")
+    assert registry.capabilities("acme").formats == {"png"}  # the class's, from now on
+    with qrplex.Client(backend="acme", registry=registry) as client:
+        assert client.generate("the class wins").backend == "acme"
+        with pytest.raises(qrplex.UnsupportedError):
+            client.generate("declared, not served", format="svg", backend="acme")
+
+
+def test_strict_mode_refuses_a_stale_declaration(install_plugin, monkeypatch, capsys) -> None:
+    stale = DECLARING_PLUGIN.replace('formats=frozenset({{"png"}})', 'formats=frozenset({{"svg"}})')
+    _install(install_plugin, "acme_strict_stale", stale)
+    monkeypatch.setenv("QRPLEX_STRICT_PLUGINS", "1")
     with pytest.raises(qrplex.PluginError, match="capabilities differ from the declaration"):
         qrplex.generate("x", backend="acme", format="svg")
     assert main(["backends", "--json"]) == 0
@@ -80,6 +95,13 @@ def test_a_declaration_that_differs_from_its_class_is_refused(install_plugin, ca
     assert qrplex.generate("others keep working").backend == "local"
 
 
+def test_a_declaration_naming_another_backend_is_refused(install_plugin) -> None:
+    wrong = DECLARING_PLUGIN.replace('name="acme"', 'name="acme-other"')
+    _install(install_plugin, "acme_misnamed", wrong)
+    with pytest.raises(qrplex.PluginError, match="whose name is 'acme'"):
+        qrplex.generate("x", backend="acme-other")
+
+
 def test_a_declared_module_that_cannot_be_imported(install_plugin) -> None:
     backend_module, _ = _install(install_plugin, "acme_gone")
     (install_plugin.root / f"{backend_module}.py").write_text(
@@ -88,6 +110,10 @@ def test_a_declared_module_that_cannot_be_imported(install_plugin) -> None:
     for _ in range(2):  # the same typed error every time, not a half-registered backend
         with pytest.raises(qrplex.PluginError, match="cannot be imported: ImportError: acme"):
             qrplex.generate("x", backend="acme")
+    # The import was tried once: the failure is kept, not retried on every call.
+    (install_plugin.root / f"{backend_module}.py").write_text(BACKEND_MODULE, encoding="utf-8")
+    with pytest.raises(qrplex.PluginError, match="cannot be imported"):
+        qrplex.generate("x", backend="acme")
     assert qrplex.generate("others keep working").backend == "local"
 
 
