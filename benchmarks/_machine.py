@@ -198,12 +198,23 @@ _REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 def shown_path(text: str) -> str:
-    """``text`` with this machine's paths made portable for committed results: the
-    repository's own prefix dropped (paths relative to it) and temporary directories shown as
-    ``<tmp>``."""
+    """``text`` with this machine's paths made portable for committed results: paths in the
+    repository relative to it, the venv (when outside it) as ``<venv>``, the Python it was
+    made from as ``<python>``, temporary directories as ``<tmp>``, the home directory as
+    ``~``, and ``env`` by its name."""
     import re
     import tempfile
 
     text = text.replace(f"{_REPOSITORY}{os.sep}", "")
+    env = shutil.which("env")
+    if env:
+        text = re.sub(rf"(?<![\w/.]){re.escape(env)}(?![\w/])", "env", text)
+    for prefix, label in ((sys.prefix, "<venv>"), (sys.base_prefix, "<python>")):
+        if prefix not in ("", os.sep):
+            text = text.replace(prefix.rstrip(os.sep), label)
     temporary = re.escape(tempfile.gettempdir().rstrip(os.sep))
-    return re.sub(temporary + r"/[^/\s'\"`]+", "<tmp>", text)
+    text = re.sub(temporary + r"/[^/\s'\"`]+", "<tmp>", text)
+    home = os.path.expanduser("~").rstrip(os.sep)
+    if len(home) > 1:
+        text = text.replace(home + os.sep, "~" + os.sep)
+    return text.replace(str(_REPOSITORY), ".")

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ._commands import Command
     from ._deadline import time_left
     from ._model import Attempt, CodeImage, CodeRequest, Rendering
-    from ._registry_info import BackendInfo
+    from ._registry_info import BackendDeclaration, BackendInfo
     from .errors import (
         AllBackendsFailedError,
         BackendAuthError,
@@ -50,6 +50,7 @@ __all__ = [
     "Attempt",
     "Backend",
     "BackendAuthError",
+    "BackendDeclaration",
     "BackendError",
     "BackendInfo",
     "BackendRejectedError",
@@ -98,6 +99,7 @@ _LAZY = {
     "CodeImage": "_model",
     "CodeRequest": "_model",
     "Rendering": "_model",
+    "BackendDeclaration": "_registry_info",
     "BackendInfo": "_registry_info",
     **{name: "errors" for name in __all__ if name.endswith("Error")},
 }

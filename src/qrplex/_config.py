@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import os
 import stat
-import tomllib
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +40,7 @@ __all__ = [
     "DEFAULT_BACKEND",
     "ResolvedConfig",
     "Sourced",
+    "config_fingerprint",
     "load_config",
     "user_config_path",
 ]
@@ -167,11 +168,35 @@ TOP_LEVEL: dict[str, tuple[Callable[[object, str, str], Any], Any, str | None]] 
 }
 
 
-def user_config_path() -> Path:
-    """The user's config file (``config.toml`` in the platform config dir)."""
+def user_config_path(environ: Mapping[str, str] | None = None) -> Path:
+    """The user's config file (``config.toml`` in the platform config dir).
+
+    On Linux the directory is found without importing platformdirs (a few milliseconds of
+    every start-up) where its answer is plain XDG: ``$XDG_CONFIG_HOME/qrplex`` when that is
+    an absolute path, ``$HOME/.config/qrplex`` when it is unset or empty and ``HOME`` is
+    absolute. Anything else (other platforms, a relative ``XDG_CONFIG_HOME``, no ``HOME``)
+    is platformdirs' to answer.
+    """
+    env = os.environ if environ is None else environ
+    quick = _xdg_config_dir(env) if sys.platform == "linux" else None
+    if quick is not None:
+        return Path(quick) / "config.toml"
     import platformdirs
 
     return Path(platformdirs.user_config_dir("qrplex", appauthor=False)) / "config.toml"
+
+
+def _xdg_config_dir(env: Mapping[str, str]) -> str | None:
+    """``qrplex``'s XDG config directory, or ``None`` when platformdirs must decide."""
+    if "ANDROID_DATA" in env:
+        return None  # platformdirs has rules of its own for Android
+    xdg = env.get("XDG_CONFIG_HOME", "")
+    if os.path.isabs(xdg):
+        return os.path.join(xdg, "qrplex")
+    home = env.get("HOME", "")
+    if xdg == "" and os.path.isabs(home):
+        return os.path.join(home, ".config", "qrplex")
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +255,8 @@ def _read_toml(path: Path, label: str, *, required: bool) -> dict[str, Any] | No
         raise ConfigError(f"{label}: cannot be read: {error.strerror}") from None
     if len(data) > MAX_CONFIG_BYTES:
         raise ConfigError(f"{label}: larger than 1 MiB, too large for a config file")
+    import tomllib  # only when a config file exists: a few milliseconds of start-up
+
     try:
         return tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
@@ -428,3 +455,54 @@ def load_config(
             else:
                 values[key] = Sourced(default, "default")
     return ResolvedConfig(values=values, layers=layers, environ=env)
+
+
+RECENT_NS = 2_000_000_000
+"""A config file changed less than this long ago (2 s) is read again on every call: a file
+rewritten twice within one tick of the file system's clock, at the same size, would look
+unchanged (git's "racy" index entries, handled the same way)."""
+
+
+def config_fingerprint() -> tuple[object, ...] | None:
+    """What :func:`load_config` with its defaults (``os.environ``, the working directory, the
+    user's config file) depends on, cheaply: a hash of the whole environment (every variable
+    the configuration, the backends' settings and their HTTP clients read: ``QRPLEX_*``,
+    ``TENCENTCLOUD_*``, ``XDG_CONFIG_HOME``, ``HOME``, proxies, CA bundles...), the working
+    directory, and ``os.stat`` (inode, size, modification time) of every config file it would
+    read, those that do not exist included. Equal fingerprints mean an equal configuration.
+
+    ``None`` (do not reuse anything) while a config file changed within :data:`RECENT_NS`.
+    Only a hash of the environment is kept, never a value: the fingerprint holds no secret.
+    """
+    data = getattr(os.environ, "_data", None)  # CPython: the raw mapping, ~10x faster to hash
+    items = tuple(data.items()) if isinstance(data, dict) else tuple(os.environ.items())
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        return None  # the working directory was removed: load_config will say so
+    named = os.environ.get(CONFIG_ENV, "").strip()
+    candidates = [
+        os.path.expanduser(named) if named else None,
+        os.path.join(cwd, "qrplex.toml"),
+        os.path.join(cwd, "pyproject.toml"),
+        str(user_config_path()),
+    ]
+    files: list[object] = []
+    now = None
+    for candidate in candidates:
+        if candidate is None:
+            files.append(None)
+            continue
+        try:
+            info = os.stat(candidate)
+        except (OSError, ValueError):
+            files.append((candidate, None))
+            continue
+        if now is None:
+            import time
+
+            now = time.time_ns()
+        if now - info.st_mtime_ns < RECENT_NS:
+            return None
+        files.append((candidate, info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns))
+    return (hash(items), cwd, tuple(files))

@@ -10,6 +10,7 @@ import pluggy
 if TYPE_CHECKING:
     from ._backend import Backend
     from ._commands import Command
+    from ._registry_info import BackendDeclaration
     from ._symbologies import Symbology
 
 __all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
@@ -23,8 +24,12 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 
 @hookspec
-def qrplex_register_backends(register: Callable[[type[Backend]], None]) -> None:
-    """Register backend classes: call ``register(MyBackend)`` once per backend."""
+def qrplex_register_backends(
+    register: Callable[[type[Backend] | BackendDeclaration], None],
+) -> None:
+    """Register backends: call ``register()`` once per backend, with a
+    :class:`qrplex.BackendDeclaration` (recommended: the backend's module is imported only
+    when it is used) or the backend class itself."""
 
 
 @hookspec

@@ -6,6 +6,11 @@ Each entry point is loaded on its own: one that fails to import, has a misspelle
 inside its hook is reported (a warning, and ``broken`` in ``qrplex backends``) while the others
 keep working. ``QRPLEX_STRICT_PLUGINS=1`` re-raises instead, for plugin authors;
 ``QRPLEX_DISABLE_PLUGINS=name,...`` skips plugins by entry-point name.
+
+Start-up: the entry points are scanned once per process (:func:`scan_entry_points`, until
+:func:`reset_default_registry` or a change of ``sys.path``); a plugin that registers a
+:class:`BackendDeclaration` instead of a class has its backend module imported only when the
+backend is first used; the command hooks run only when the commands are asked for.
 """
 
 from __future__ import annotations
@@ -13,23 +18,26 @@ from __future__ import annotations
 import functools
 import os
 import re
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from . import _core_plugin, _hookspecs
-from ._backend import Backend
+from ._backend import Backend, Capabilities
 from ._commands import Command
-from ._registry_info import BackendInfo
+from ._registry_info import BackendDeclaration, BackendInfo
 from ._symbologies import Symbology
 from .errors import PluginError, UnknownBackendError
 
-__all__ = ["Registry", "default_registry", "reset_default_registry"]
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
+__all__ = ["Registry", "default_registry", "reset_default_registry", "scan_entry_points"]
 
 STRICT_ENV = "QRPLEX_STRICT_PLUGINS"
 DISABLE_ENV = "QRPLEX_DISABLE_PLUGINS"
@@ -44,9 +52,21 @@ class _PluginOrigin:
 
 @dataclass(slots=True)
 class _Registered:
-    backend: type[Backend]
+    """A registered backend: its class, or its declaration until the class is loaded."""
+
+    backend: type[Backend] | None
+    declaration: BackendDeclaration | None
     origin: _PluginOrigin
     rivals: list[_PluginOrigin] = field(default_factory=list)
+    error: str | None = None  # why the declared class cannot be used, once tried
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """The class's once it is loaded, the declaration's until then."""
+        if self.backend is not None:
+            return self.backend.capabilities
+        assert self.declaration is not None
+        return self.declaration.capabilities
 
 
 @dataclass(slots=True)
@@ -94,26 +114,22 @@ class Registry:
         self._broken: list[BackendInfo] = []
         self._origins: dict[str, _PluginOrigin] = {}
         self._symbologies: dict[str, _RegisteredSymbology] = {}
+        self._commands_collected = False
+        self._load_lock = threading.RLock()
         from . import __version__
 
         core = _PluginOrigin(_core_plugin.PLUGIN_NAME, "qrplex", __version__)
         self._add_plugin(_core_plugin, core)  # first: the core's symbologies come first
         if entry_points:
-            for entry_point in metadata.entry_points(group=_hookspecs.PROJECT_NAME):
-                self._load_entry_point(entry_point)
+            for entry_point, origin in scan_entry_points():
+                self._load_entry_point(entry_point, origin)
         for name, plugin in plugins:
             self._add_plugin(plugin, _PluginOrigin(name, None, None))
         self._collect()
 
     # -- loading ---------------------------------------------------------------------------
 
-    def _load_entry_point(self, entry_point: metadata.EntryPoint) -> None:
-        dist = entry_point.dist
-        origin = _PluginOrigin(
-            entry_point.name,
-            dist.metadata["Name"] if dist is not None else None,
-            dist.version if dist is not None else None,
-        )
+    def _load_entry_point(self, entry_point: EntryPoint, origin: _PluginOrigin) -> None:
         if origin.name in self.disabled:
             return
         try:
@@ -163,9 +179,6 @@ class Registry:
         for impl in hooks.qrplex_register_backends.get_hookimpls():
             origin = self._origins[impl.plugin_name]
             self._call(impl.function, origin, functools.partial(self._add_backend, origin=origin))
-        for impl in hooks.qrplex_register_commands.get_hookimpls():
-            origin = self._origins[impl.plugin_name]
-            self._call(impl.function, origin, self._add_command)
         # In registration order: the core (registered first) comes first.
         for impl in hooks.qrplex_register_symbologies.get_hookimpls():
             origin = self._origins[impl.plugin_name]
@@ -182,17 +195,29 @@ class Registry:
         except Exception as error:
             self._fail(origin, f"failed while registering: {_one_line(error)}", error)
 
-    def _add_backend(self, backend: type[Backend], origin: _PluginOrigin) -> None:
-        if not (isinstance(backend, type) and issubclass(backend, Backend)):
-            raise PluginError(f"register() takes a qrplex.Backend subclass, not {backend!r}")
-        name = getattr(backend, "name", None)
-        if not isinstance(name, str) or not name:
-            raise PluginError(f"{backend.__qualname__} has no backend name")
-        if not hasattr(backend, "capabilities"):
-            raise PluginError(f"backend {name!r} declares no capabilities")
+    def _collect_commands(self) -> None:
+        """Run the command hooks, once: only ``qrplex --help``, a plugin's command and
+        ``qrplex backends`` need them (a command's module may import a lot)."""
+        with self._load_lock:
+            if self._commands_collected:
+                return
+            self._commands_collected = True
+            for impl in self._manager.hook.qrplex_register_commands.get_hookimpls():
+                origin = self._origins[impl.plugin_name]
+                self._call(impl.function, origin, self._add_command)
+
+    def _add_backend(
+        self, backend: type[Backend] | BackendDeclaration, origin: _PluginOrigin
+    ) -> None:
+        if isinstance(backend, BackendDeclaration):
+            name = _check_declaration(backend)
+            entry = _Registered(None, backend, origin)
+        else:
+            name = _check_backend_class(backend)
+            entry = _Registered(backend, None, origin)
         existing = self._backends.get(name)
         if existing is None:
-            self._backends[name] = _Registered(backend, origin)
+            self._backends[name] = entry
             return
         existing.rivals.append(origin)
         if self.strict:
@@ -243,13 +268,7 @@ class Registry:
         """Names of the usable backends, sorted."""
         return sorted(n for n, e in self._backends.items() if not e.rivals)
 
-    def get(self, name: str) -> type[Backend]:
-        """The backend class called ``name``.
-
-        Raises:
-            UnknownBackendError: no such backend (the message lists the installed ones).
-            PluginError: two plugins register that name.
-        """
+    def _entry(self, name: str) -> _Registered:
         entry = self._backends.get(name)
         if entry is None:
             installed = ", ".join(self.names()) or "none"
@@ -260,22 +279,88 @@ class Registry:
             )
         if entry.rivals:
             raise PluginError(self._duplicate_message(name, entry))
+        return entry
+
+    def get(self, name: str) -> type[Backend]:
+        """The backend class called ``name`` (a declared backend's module is imported now).
+
+        Raises:
+            UnknownBackendError: no such backend (the message lists the installed ones).
+            PluginError: two plugins register that name, or a declared backend's class
+                cannot be imported or does not match its declaration.
+        """
+        entry = self._entry(name)
+        if entry.backend is None and entry.error is None:
+            with self._load_lock:
+                if entry.backend is None and entry.error is None:
+                    self._load_declared(name, entry)
+        if entry.error is not None:
+            raise PluginError(entry.error)
+        assert entry.backend is not None
         return entry.backend
 
-    def infos(self) -> list[BackendInfo]:
-        """One :class:`BackendInfo` per backend and per broken plugin."""
-        result = [
-            BackendInfo(
-                name=name,
-                plugin=entry.origin.name,
-                distribution=entry.origin.distribution,
-                version=entry.origin.version,
-                capabilities=entry.backend.capabilities,
-                status="broken" if entry.rivals else "ok",
-                error=self._duplicate_message(name, entry) if entry.rivals else None,
+    def capabilities(self, name: str) -> Capabilities:
+        """What backend ``name`` serves: its declaration's capabilities until its class is
+        loaded (nothing is imported here), the class's after.
+
+        Raises the same errors as :meth:`get` for an unknown or duplicated name.
+        """
+        return self._entry(name).capabilities
+
+    def _load_declared(self, name: str, entry: _Registered) -> None:
+        """Import a declared backend's class and check it against its declaration; a failure
+        is kept in ``entry.error`` (the same error for every later use)."""
+        declaration = entry.declaration
+        assert declaration is not None
+        where = f"plugin {entry.origin.name!r} declares backend {name!r} as {declaration.target!r}"
+        try:
+            backend = _import_target(declaration.target)
+        except Exception as error:
+            entry.error = f"{where}, which cannot be imported: {_one_line(error)}"
+            return
+        if not (isinstance(backend, type) and issubclass(backend, Backend)):
+            entry.error = f"{where}, which is not a qrplex.Backend subclass"
+            return
+        if getattr(backend, "name", None) != declaration.name:
+            entry.error = f"{where}, whose name is {getattr(backend, 'name', None)!r}"
+            return
+        if backend.capabilities != declaration.capabilities:
+            # A stale declaration (the class gained a format, say) must not disable a working
+            # backend: the class's capabilities are used from now on, and the author is told.
+            message = (
+                f"{where}, whose capabilities differ from the declaration "
+                f"(declared: {_shown(declaration.capabilities)}; the class: "
+                f"{_shown(backend.capabilities)}); using the class's"
             )
-            for name, entry in sorted(self._backends.items())
-        ]
+            if self.strict:
+                entry.error = message
+                return
+            warnings.warn(f"{message} (set {STRICT_ENV}=1 to refuse it)", RuntimeWarning, 4)
+        entry.backend = backend
+
+    def infos(self) -> list[BackendInfo]:
+        """One :class:`BackendInfo` per backend and per broken plugin (declared backends are
+        imported, so that one that cannot be is reported as broken)."""
+        self._collect_commands()  # a plugin whose command hook fails is reported too
+        result = []
+        for name, entry in sorted(self._backends.items()):
+            error = self._duplicate_message(name, entry) if entry.rivals else None
+            if error is None:
+                try:
+                    self.get(name)
+                except PluginError as failure:
+                    error = str(failure)
+            result.append(
+                BackendInfo(
+                    name=name,
+                    plugin=entry.origin.name,
+                    distribution=entry.origin.distribution,
+                    version=entry.origin.version,
+                    capabilities=entry.capabilities,
+                    status="ok" if error is None else "broken",
+                    error=error,
+                )
+            )
         conflicts = [
             BackendInfo(
                 name=f"symbology {name}",
@@ -310,11 +395,60 @@ class Registry:
 
     def commands(self) -> dict[str, Command]:
         """CLI subcommands that plugins registered, by name."""
+        self._collect_commands()
         return dict(self._commands)
 
     def all_settings(self) -> dict[str, tuple[Any, ...]]:
         """Each usable backend's declared settings, by backend name."""
-        return {name: self._backends[name].backend.settings for name in self.names()}
+        return {name: self.get(name).settings for name in self.names()}
+
+
+def _check_backend_class(backend: object) -> str:
+    """The name of a registered backend class; :class:`PluginError` unless it is one."""
+    if not (isinstance(backend, type) and issubclass(backend, Backend)):
+        raise PluginError(
+            "register() takes a qrplex.Backend subclass or a qrplex.BackendDeclaration, "
+            f"not {backend!r}"
+        )
+    name = getattr(backend, "name", None)
+    if not isinstance(name, str) or not name:
+        raise PluginError(f"{backend.__qualname__} has no backend name")
+    if not hasattr(backend, "capabilities"):
+        raise PluginError(f"backend {name!r} declares no capabilities")
+    return name
+
+
+_TARGET = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*", re.ASCII)
+
+
+def _check_declaration(declaration: BackendDeclaration) -> str:
+    """The name of a well-formed declaration; :class:`PluginError` saying what is wrong."""
+    problems = []
+    if not isinstance(declaration.name, str) or not declaration.name:
+        problems.append("its name must be a non-empty string")
+    if not (isinstance(declaration.target, str) and _TARGET.fullmatch(declaration.target)):
+        problems.append("its target must name the class as 'package.module:ClassName'")
+    if not isinstance(declaration.capabilities, Capabilities):
+        problems.append("its capabilities must be a qrplex.Capabilities")
+    if problems:
+        raise PluginError(f"backend declaration {declaration.name!r}: {'; '.join(problems)}")
+    return declaration.name
+
+
+def _shown(capabilities: object) -> str:
+    as_dict = getattr(capabilities, "as_dict", None)
+    return repr(as_dict() if callable(as_dict) else capabilities)
+
+
+def _import_target(target: str) -> object:
+    """The object a ``"package.module:Name"`` target names, imported now."""
+    from importlib import import_module
+
+    module_name, _, attribute = target.partition(":")
+    value: object = import_module(module_name)
+    for part in attribute.split("."):
+        value = getattr(value, part)
+    return value
 
 
 def _check_symbology_spec(spec: object) -> None:
@@ -345,6 +479,48 @@ def _check_symbology_spec(spec: object) -> None:
         raise PluginError(f"symbology {spec.name!r} is not valid: {'; '.join(problems)}")
 
 
+_Scan = list[tuple["EntryPoint", _PluginOrigin]]
+_scan: tuple[tuple[object, ...], _Scan] | None = None
+_scan_lock = threading.Lock()
+
+
+def _scan_key() -> tuple[object, ...]:
+    """What the entry points depend on: ``sys.path`` and when each of its directories last
+    changed (installing a distribution adds a ``.dist-info`` directory to one of them)."""
+    key: list[object] = []
+    for entry in sys.path:
+        try:
+            key.append((entry, os.stat(entry or ".").st_mtime_ns))
+        except (OSError, ValueError, TypeError):
+            key.append((entry, None))
+    return tuple(key)
+
+
+def scan_entry_points() -> _Scan:
+    """The ``qrplex`` entry points with the plugin origin of each, scanned once per process:
+    again only after :func:`reset_default_registry`, or when ``sys.path`` or one of its
+    directories changed."""
+    global _scan
+    key = _scan_key()
+    with _scan_lock:
+        if _scan is not None and _scan[0] == key:
+            return _scan[1]
+    from importlib import metadata
+
+    found: _Scan = []
+    for entry_point in metadata.entry_points(group=_hookspecs.PROJECT_NAME):
+        dist = entry_point.dist
+        origin = _PluginOrigin(
+            entry_point.name,
+            dist.metadata["Name"] if dist is not None else None,
+            dist.version if dist is not None else None,
+        )
+        found.append((entry_point, origin))
+    with _scan_lock:
+        _scan = (key, found)
+    return found
+
+
 _default: Registry | None = None
 _default_lock = threading.Lock()
 
@@ -359,7 +535,9 @@ def default_registry() -> Registry:
 
 
 def reset_default_registry() -> None:
-    """Forget the process-wide registry (the next use rescans entry points)."""
-    global _default
+    """Forget the process-wide registry and entry-point scan (the next use rescans)."""
+    global _default, _scan
     with _default_lock:
         _default = None
+    with _scan_lock:
+        _scan = None

@@ -7,7 +7,29 @@ from typing import Any
 
 from ._backend import Capabilities
 
-__all__ = ["BackendInfo"]
+__all__ = ["BackendDeclaration", "BackendInfo"]
+
+
+@dataclass(frozen=True, slots=True)
+class BackendDeclaration:
+    """A backend declared by a plugin without importing it (the recommended way).
+
+    A plugin's ``qrplex_register_backends`` hook may ``register()`` one of these instead of
+    the backend class: qrplex then knows the backend's name and capabilities (for routing and
+    duplicate checks) while the module that implements it, and everything that module
+    imports, stays unloaded until a call actually uses the backend. Its settings are read
+    from the class then. The class must have exactly the declared ``name`` and
+    ``capabilities``, or using it raises :class:`qrplex.PluginError` saying what differs.
+
+    Attributes:
+        name: the backend name (``backend="acme"``).
+        target: where the class is, as ``"package.module:ClassName"``.
+        capabilities: what it serves (equal to the class's ``capabilities``).
+    """
+
+    name: str
+    target: str
+    capabilities: Capabilities
 
 
 @dataclass(frozen=True, slots=True)

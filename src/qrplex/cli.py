@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
-import signal
 import sys
 import threading
 import warnings
@@ -242,6 +240,8 @@ def _second_interrupt_exits() -> Iterator[None]:
     The graceful stop waits for the rows already running; a second Ctrl-C does not: it
     exits with 130 without waiting for them (their images are written whole or not at all).
     """
+    import signal
+
     if (
         threading.current_thread() is not threading.main_thread()
         or signal.getsignal(signal.SIGINT) is signal.SIG_IGN  # e.g. started with nohup or &
@@ -333,6 +333,8 @@ def _add_backends(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_backends(args: argparse.Namespace) -> int:
+    import json
+
     with _client(args) as client:
         infos = client.backends()
         registry = client.registry

@@ -125,8 +125,9 @@ EXCEPTIONS = {
     "qrplex": {"declared": {"qrplex", "qrplex-local", "qrplex-cloudinfinite"}, "imported": set()},
     # Installed by qrplex only, so it does not declare qrplex back (no cycle).
     "qrplex-local": {"declared": set(), "imported": {"qrplex"}},
-    # httpcore looks sniffio up on every async request (see the pyproject comment).
-    "qrplex-cloudinfinite": {"declared": {"sniffio"}, "imported": set()},
+    # httpcore looks sniffio up on every async request (see the pyproject comment); uvicorn
+    # loads httptools by name for the emulator (http="httptools").
+    "qrplex-cloudinfinite": {"declared": {"sniffio", "httptools"}, "imported": set()},
 }
 
 

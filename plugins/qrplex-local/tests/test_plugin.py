@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from importlib.metadata import entry_points
 from types import ModuleType
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import pluggy
 
 import qrplex_local.plugin
-from qrplex import Backend, CodeRequest
+from qrplex import CodeRequest
 from qrplex_local import LocalBackend
 
 
@@ -28,13 +29,20 @@ class _PublicHookContract:
         """Register backend classes."""
 
 
-def test_hook_registers_the_backend_through_pluggy() -> None:
+def test_hook_declares_the_backend_through_pluggy() -> None:
     manager = pluggy.PluginManager("qrplex")
     manager.add_hookspecs(_PublicHookContract)
     manager.register(qrplex_local.plugin)
-    registered: list[type[Backend]] = []
+    registered: list[object] = []
     manager.hook.qrplex_register_backends(register=registered.append)
-    assert registered == [LocalBackend]
+    assert registered == [qrplex_local.plugin.LOCAL]
+
+
+def test_declaration_matches_the_class() -> None:
+    declared = qrplex_local.plugin.LOCAL
+    module, _, name = declared.target.partition(":")
+    assert getattr(importlib.import_module(module), name) is LocalBackend
+    assert (declared.name, declared.capabilities) == (LocalBackend.name, LocalBackend.capabilities)
 
 
 def test_declared_capabilities() -> None:

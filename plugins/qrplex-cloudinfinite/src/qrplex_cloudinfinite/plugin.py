@@ -1,18 +1,36 @@
-"""The qrplex plugin entry point: the ``cloudinfinite`` backend and ``qrplex emulator``."""
+"""The qrplex plugin entry point: the ``cloudinfinite`` backend and ``qrplex emulator``.
+
+Both are declared without importing them: the backend's module (its HTTP client, signing)
+loads only when a call uses the backend, the emulator's only when its command runs or
+``qrplex --help`` lists it. ``tests/test_plugin_declaration.py`` checks that the declaration
+matches the class.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from qrplex import Backend, Command, hookimpl
+from qrplex import BackendDeclaration, Capabilities, Command, hookimpl
+
+CLOUDINFINITE = BackendDeclaration(
+    name="cloudinfinite",
+    target="qrplex_cloudinfinite._backend:CloudInfiniteBackend",
+    capabilities=Capabilities(
+        symbologies=frozenset({"qr", "ean13"}),
+        formats=frozenset({"png"}),
+        options=frozenset(),
+        max_width=10000,
+        network=True,
+    ),
+)
+"""The ``cloudinfinite`` backend, as :class:`~qrplex_cloudinfinite.CloudInfiniteBackend`
+declares itself."""
 
 
 @hookimpl
-def qrplex_register_backends(register: Callable[[type[Backend]], None]) -> None:
-    """Register :class:`~qrplex_cloudinfinite.CloudInfiniteBackend`."""
-    from ._backend import CloudInfiniteBackend
-
-    register(CloudInfiniteBackend)
+def qrplex_register_backends(register: Callable[[BackendDeclaration], None]) -> None:
+    """Declare :class:`~qrplex_cloudinfinite.CloudInfiniteBackend` (imported on first use)."""
+    register(CLOUDINFINITE)
 
 
 @hookimpl

@@ -1,19 +1,31 @@
-"""The qrplex plugin entry point: registers the ``local`` backend."""
+"""The qrplex plugin entry point: declares the ``local`` backend.
+
+The backend is declared, not imported: its module (and segno, python-barcode) loads only
+when a call uses it. ``tests/test_plugin.py`` checks that the declaration matches the class.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
-from qrplex import hookimpl
+from qrplex import BackendDeclaration, Capabilities, hookimpl
 
-if TYPE_CHECKING:
-    from qrplex import Backend
+LOCAL = BackendDeclaration(
+    name="local",
+    target="qrplex_local._backend:LocalBackend",
+    capabilities=Capabilities(
+        symbologies=frozenset(
+            {"qr", "microqr", "ean13", "ean8", "upca", "isbn13", "code128", "code39", "itf"}
+        ),
+        formats=frozenset({"png", "svg"}),
+        options=frozenset({"error", "height"}),
+        network=False,
+    ),
+)
+"""The ``local`` backend, as :class:`~qrplex_local.LocalBackend` declares itself."""
 
 
 @hookimpl
-def qrplex_register_backends(register: Callable[[type[Backend]], None]) -> None:
-    """Register :class:`~qrplex_local.LocalBackend`."""
-    from ._backend import LocalBackend
-
-    register(LocalBackend)
+def qrplex_register_backends(register: Callable[[BackendDeclaration], None]) -> None:
+    """Declare :class:`~qrplex_local.LocalBackend` (imported on first use)."""
+    register(LOCAL)

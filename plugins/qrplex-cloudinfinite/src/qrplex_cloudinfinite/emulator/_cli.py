@@ -121,6 +121,12 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
         help="inject a fault (repeatable)",
     )
     parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS with a throwaway certificate; prints the CA file clients trust "
+        "(SSL_CERT_FILE=<it> for the cloudinfinite backend)",
+    )
+    parser.add_argument(
         "--qps",
         type=_bounded(float, 0, MAX_QPS, above=True),
         default=None,
@@ -163,7 +169,7 @@ def _run(args: argparse.Namespace) -> int:
     app.faults.set(
         latency=args.latency, qps_limit=args.qps, **{FAULTS[f]: True for f in args.fault}
     )
-    server = EmulatorServer(app, host=args.host, port=args.port)
+    server = EmulatorServer(app, host=args.host, port=args.port, tls=args.tls)
     try:
         server.start()
     except OSError as exc:
@@ -175,8 +181,17 @@ def _run(args: argparse.Namespace) -> int:
         f"buckets {', '.join(config.buckets)}, {kind} SecretId {args.secret_id}); Ctrl-C to stop",
         flush=True,
     )
+    if server.ca_path is not None:
+        print(f"certificate authority to trust: {server.ca_path}", flush=True)
+    stopped = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        import signal
+
+        # SIGTERM (a service manager, `docker stop`) stops it as Ctrl-C does: the server
+        # closes, and --tls's throwaway key pair is deleted.
+        signal.signal(signal.SIGTERM, lambda signum, frame: stopped.set())
     try:
-        threading.Event().wait()
+        stopped.wait()
     except KeyboardInterrupt:
         pass
     finally:

@@ -1,0 +1,177 @@
+"""Plugins declare backends without importing them (``qrplex.BackendDeclaration``), the old
+way (registering the class) keeps working, and the entry points are scanned once."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import warnings
+from importlib import metadata
+
+import pytest
+
+import qrplex
+from qrplex._registry import Registry, reset_default_registry, scan_entry_points
+from qrplex.cli import main
+from qrplex.testing import decode
+
+from .conftest import GOOD_PLUGIN, PluginInstaller
+
+# The backend module: a third party's class, in a module of its own.
+BACKEND_MODULE = GOOD_PLUGIN.split("@qrplex.hookimpl")[0]
+
+DECLARING_PLUGIN = """
+import qrplex
+
+@qrplex.hookimpl
+def qrplex_register_backends(register):
+    register(
+        qrplex.BackendDeclaration(
+            name="acme",
+            target="{module}:AcmeBackend",
+            capabilities=qrplex.Capabilities(
+                symbologies=frozenset({{"qr"}}), formats=frozenset({{"png"}})
+            ),
+        )
+    )
+"""
+
+
+def _install(
+    install_plugin: PluginInstaller, stem: str, plugin_source: str | None = None
+) -> tuple[str, str]:
+    """Install a plugin ``<stem>_plugin`` declaring backend ``acme`` in ``<stem>_backend``."""
+    backend_module, plugin_module = f"{stem}_backend", f"{stem}_plugin"
+    (install_plugin.root / f"{backend_module}.py").write_text(BACKEND_MODULE, encoding="utf-8")
+    install_plugin(
+        distribution=f"{stem.replace('_', '-')}",
+        entry_name="acme",
+        module=plugin_module,
+        source=(plugin_source or DECLARING_PLUGIN).format(module=backend_module),
+    )
+    return backend_module, plugin_module
+
+
+def test_a_declared_backend_is_imported_only_when_used(install_plugin) -> None:
+    backend_module, plugin_module = _install(install_plugin, "acme_lazy")
+    registry = Registry()
+    assert plugin_module in sys.modules
+    assert "acme" in registry.names()
+    assert registry.capabilities("acme").symbologies == {"qr"}
+    assert backend_module not in sys.modules
+    with qrplex.Client(backend="acme", registry=registry) as client:
+        image = client.generate("declared, then loaded")
+    assert backend_module in sys.modules
+    assert (image.backend, decode(image.data)) == ("acme", "declared, then loaded")
+    assert image.width == 5 * (25 + 8)  # its setting (scale) default: read from the class
+
+
+def test_a_stale_declaration_warns_and_the_class_wins(install_plugin, capsys) -> None:
+    stale = DECLARING_PLUGIN.replace('formats=frozenset({{"png"}})', 'formats=frozenset({{"svg"}})')
+    _install(install_plugin, "acme_stale", stale)
+    registry = Registry()
+    assert registry.capabilities("acme").formats == {"svg"}  # declared, nothing imported
+    with pytest.warns(RuntimeWarning, match="capabilities differ from the declaration"):
+        registry.get("acme")
+    assert registry.capabilities("acme").formats == {"png"}  # the class's, from now on
+    with qrplex.Client(backend="acme", registry=registry) as client:
+        assert client.generate("the class wins").backend == "acme"
+        with pytest.raises(qrplex.UnsupportedError):
+            client.generate("declared, not served", format="svg", backend="acme")
+
+
+def test_strict_mode_refuses_a_stale_declaration(install_plugin, monkeypatch, capsys) -> None:
+    stale = DECLARING_PLUGIN.replace('formats=frozenset({{"png"}})', 'formats=frozenset({{"svg"}})')
+    _install(install_plugin, "acme_strict_stale", stale)
+    monkeypatch.setenv("QRPLEX_STRICT_PLUGINS", "1")
+    with pytest.raises(qrplex.PluginError, match="capabilities differ from the declaration"):
+        qrplex.generate("x", backend="acme", format="svg")
+    assert main(["backends", "--json"]) == 0
+    listing = {entry["name"]: entry for entry in json.loads(capsys.readouterr().out)}
+    assert listing["acme"]["status"] == "broken"
+    assert "capabilities differ" in listing["acme"]["error"]
+    assert listing["local"]["status"] == "ok"
+    assert qrplex.generate("others keep working").backend == "local"
+
+
+def test_a_declaration_naming_another_backend_is_refused(install_plugin) -> None:
+    wrong = DECLARING_PLUGIN.replace('name="acme"', 'name="acme-other"')
+    _install(install_plugin, "acme_misnamed", wrong)
+    with pytest.raises(qrplex.PluginError, match="whose name is 'acme'"):
+        qrplex.generate("x", backend="acme-other")
+
+
+def test_a_declared_module_that_cannot_be_imported(install_plugin) -> None:
+    backend_module, _ = _install(install_plugin, "acme_gone")
+    (install_plugin.root / f"{backend_module}.py").write_text(
+        "raise ImportError('acme needs libfoo')\n", encoding="utf-8"
+    )
+    for _ in range(2):  # the same typed error every time, not a half-registered backend
+        with pytest.raises(qrplex.PluginError, match="cannot be imported: ImportError: acme"):
+            qrplex.generate("x", backend="acme")
+    # The import was tried once: the failure is kept, not retried on every call.
+    (install_plugin.root / f"{backend_module}.py").write_text(BACKEND_MODULE, encoding="utf-8")
+    with pytest.raises(qrplex.PluginError, match="cannot be imported"):
+        qrplex.generate("x", backend="acme")
+    assert qrplex.generate("others keep working").backend == "local"
+
+
+def test_a_malformed_declaration_is_a_broken_plugin(install_plugin) -> None:
+    bad = DECLARING_PLUGIN.replace('target="{module}:AcmeBackend"', 'target="no colon"')
+    _install(install_plugin, "acme_malformed", bad)
+    with pytest.warns(RuntimeWarning, match="target must name the class"):
+        registry = Registry()
+    assert "acme" not in registry.names()
+
+
+def test_the_old_way_registers_the_class(install_plugin) -> None:
+    install_plugin(distribution="acme-old", entry_name="acme", module="acme_old_way")
+    assert "acme_old_way" in sys.modules or Registry().get("acme").__name__ == "AcmeBackend"
+    assert qrplex.generate("old way", backend="acme").backend == "acme"
+
+
+def test_the_entry_points_are_scanned_once(monkeypatch, install_plugin) -> None:
+    calls = []
+    real = metadata.entry_points
+
+    def counting(**kwargs: str) -> metadata.EntryPoints:
+        calls.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(metadata, "entry_points", counting)
+    reset_default_registry()
+    Registry()
+    Registry()
+    qrplex.generate("one scan")
+    qrplex.backends()
+    assert calls == [{"group": "qrplex"}]
+    install_plugin(distribution="acme-late", entry_name="acme", module="acme_late")
+    assert "acme" in Registry().names()  # sys.path changed: scanned again
+    assert len(calls) == 2
+    reset_default_registry()
+    scan_entry_points()
+    assert len(calls) == 3
+
+
+def test_make_imports_no_backend_it_does_not_use(tmp_path) -> None:
+    code = (
+        "import sys\n"
+        "from qrplex.cli import main\n"
+        "assert main(['make', 'hello', '-o', 'x.png']) == 0\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('qrplex_cloudinfinite.')"
+        " and not m.endswith('.plugin') or m in {'httpx', 'platformdirs', 'tomllib'})\n"
+        "print(loaded)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    assert (tmp_path / "x.png").is_file()
+
+
+def test_warnings_are_not_hidden() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Registry()  # the installed plugins register cleanly
