@@ -9,8 +9,9 @@ from qrplex.errors import UnsupportedError
 from qrplex.spec import GS1_SYMBOLOGIES, MEDIA_TYPES, SYMBOLOGIES
 
 from ._geometry import layout
-from ._matrix import LINEAR_SYMBOLOGIES, MATRIX_SYMBOLOGIES, build_matrix
+from ._matrix import build_matrix
 from ._raster import to_png, to_svg
+from .plugin import LOCAL
 
 __all__ = ["INLINE_CONTENT", "INLINE_WIDTH", "LocalBackend"]
 
@@ -33,12 +34,7 @@ class LocalBackend(Backend):
     """
 
     name: ClassVar[str] = "local"
-    capabilities: ClassVar[Capabilities] = Capabilities(
-        symbologies=MATRIX_SYMBOLOGIES | LINEAR_SYMBOLOGIES,
-        formats=frozenset({"png", "svg"}),
-        options=frozenset({"error", "height"}),
-        network=False,
-    )
+    capabilities: ClassVar[Capabilities] = LOCAL.capabilities
 
     def render(self, request: CodeRequest) -> Rendering:
         """Render ``request`` as PNG or SVG.

@@ -15,14 +15,26 @@ LOCAL = BackendDeclaration(
     target="qrplex_local._backend:LocalBackend",
     capabilities=Capabilities(
         symbologies=frozenset(
-            {"qr", "microqr", "ean13", "ean8", "upca", "isbn13", "code128", "code39", "itf"}
+            {
+                "qr",
+                "microqr",
+                "ean13",
+                "ean8",
+                "upca",
+                "isbn13",
+                "code128",
+                "code39",
+                "itf",
+                "gs1-128",
+            }
         ),
         formats=frozenset({"png", "svg"}),
         options=frozenset({"error", "height"}),
         network=False,
     ),
 )
-"""The ``local`` backend, as :class:`~qrplex_local.LocalBackend` declares itself."""
+"""The ``local`` backend: its name, where its class is, and what it serves (the class takes
+its capabilities from here, so the two cannot drift apart)."""
 
 
 @hookimpl
