@@ -1,0 +1,84 @@
+"""Compact sets of names for batches of millions of rows: 64-bit fingerprints in flat arrays.
+
+A Python ``set`` or ``dict`` of ten million file names takes gigabytes; these take 8 to 16
+bytes a name. Two different names share a fingerprint with a probability of about
+``n² / 2⁶⁵`` (one in 400,000 for ten million names): such a pair would be reported as a
+name collision, never written over each other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from array import array
+
+__all__ = ["NameSet", "RowNames", "fingerprint"]
+
+
+def fingerprint(name: str) -> int:
+    """A non-zero 64-bit fingerprint of ``name``."""
+    digest = hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little") or 1
+
+
+class NameSet:
+    """Names claimed by rows: the row number that first claimed each name (open addressing)."""
+
+    def __init__(self) -> None:
+        self._keys = array("Q", bytes(8 * 1024))
+        self._rows = array("Q", bytes(8 * 1024))
+        self._count = 0
+
+    def claim(self, name: str, row: int) -> int | None:
+        """Claim ``name`` for ``row``; the row that holds it already, if any."""
+        key = fingerprint(name)
+        mask = len(self._keys) - 1
+        slot = key & mask
+        while self._keys[slot]:
+            if self._keys[slot] == key:
+                return int(self._rows[slot])
+            slot = (slot + 1) & mask
+        self._keys[slot] = key
+        self._rows[slot] = row
+        self._count += 1
+        if self._count * 2 > len(self._keys):
+            self._grow()
+        return None
+
+    def __len__(self) -> int:
+        return self._count
+
+    def _grow(self) -> None:
+        keys, rows = self._keys, self._rows
+        size = len(keys) * 2
+        self._keys = array("Q", bytes(8 * size))
+        self._rows = array("Q", bytes(8 * size))
+        mask = size - 1
+        for key, row in zip(keys, rows, strict=True):
+            if key:
+                slot = key & mask
+                while self._keys[slot]:
+                    slot = (slot + 1) & mask
+                self._keys[slot] = key
+                self._rows[slot] = row
+
+
+class RowNames:
+    """The output name recorded for each row number (as a fingerprint; 8 bytes a row)."""
+
+    def __init__(self) -> None:
+        self._names = array("Q")
+
+    def set(self, row: int, name: str) -> None:
+        if row < 0:
+            return
+        if row >= len(self._names):
+            grow = row + 1 - len(self._names) + len(self._names) // 2
+            self._names.frombytes(bytes(8 * grow))
+        self._names[row] = fingerprint(name)
+
+    def has(self, row: int, name: str) -> bool:
+        """Whether ``row`` was recorded with this output name."""
+        return 0 <= row < len(self._names) and self._names[row] == fingerprint(name)
+
+    def __len__(self) -> int:
+        return sum(1 for value in self._names if value)
