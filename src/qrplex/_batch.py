@@ -46,6 +46,7 @@ __all__ = [
     "check_report_path",
     "is_report",
     "read_rows",
+    "report_bytes",
     "run_batch",
     "safe_file_name",
     "write_report",
@@ -443,10 +444,15 @@ def write_report(summary: BatchSummary, path: Path) -> None:
     A cell that a spreadsheet would take for a formula (starting with ``=``, ``+``, ``-``,
     ``@``, a tab or a carriage return) is written with a ``'`` in front.
     """
+    write_file(path, report_bytes(summary))
+
+
+def report_bytes(summary: BatchSummary) -> bytes:
+    """The report of :func:`write_report`, as bytes (for outputs in an object store)."""
     text = io.StringIO(newline="")
     writer = csv.writer(text)
     writer.writerow(REPORT_HEADER)
     for row, reason in summary.failures:
         content = str(row.kwargs.get("content", ""))
         writer.writerow([row.number, _neutral(content), _neutral(reason)])
-    write_file(path, text.getvalue().encode("utf-8"))
+    return text.getvalue().encode("utf-8")
