@@ -46,10 +46,11 @@ SECTIONS: dict[str, tuple[str, Callable[[Profile, int], Section]]] = {
     "unreachable": ("Cloud unreachable: circuit breaker", unreachable.run),
     "startup": ("Start-up", startup.run),
     "batch": ("Batch on all cores", batch.run),
+    "scale": ("Scaling out: Dask and coordinator memory", batch.run_scale),
 }
 """Every section, in run order: key -> (title, runner)."""
 
-QUIET_SECTIONS = frozenset({"cloud", "batch"})
+QUIET_SECTIONS = frozenset({"cloud", "batch", "scale"})
 """Sections that use both cores: before them the run waits (a little) for a quiet machine."""
 
 
