@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import warnings
 from collections.abc import Iterator
 from concurrent.futures import Executor
 from typing import Any
@@ -53,6 +54,9 @@ def dask_executor(address: str) -> Iterator[tuple[Executor, int]]:
     distributed = require("distributed", "dask", "--dask")
     cluster: Any = None
     if workers is not None:
+        # The scheduler's HTTP routes (the dashboard is off) move to a free port if 8787 is
+        # taken, with a warning that means nothing here.
+        warnings.filterwarnings("ignore", message="Port 8787 is already in use")
         cluster = distributed.LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
