@@ -65,7 +65,8 @@ class WorkerSpec:
 
     config: Mapping[str, Any]
     environ: Mapping[str, str] | None
-    """``None``: the worker's own environment (where its secrets come from)."""
+    """``None``: the worker's own environment (where its secrets come from); otherwise the
+    caller's ``QRPLEX_*`` variables without secrets, laid over the worker's environment."""
     cwd: str | None
     user_config: bool
 
@@ -75,10 +76,12 @@ class WorkerSpec:
         )
 
 
-def _secret_names(client: Client) -> tuple[set[str], set[str]]:
-    """The config keys and environment variables that hold secrets, for every backend."""
+def _secret_names(client: Client) -> tuple[set[str], set[str], set[str]]:
+    """The config keys and environment variables that hold secrets, for every backend, and
+    the other variables that backends read besides ``QRPLEX_*``."""
     keys: set[str] = set()
     variables: set[str] = set()
+    readable: set[str] = set()
     for info in client.registry.infos():
         if not info.ok:
             continue
@@ -92,7 +95,9 @@ def _secret_names(client: Client) -> tuple[set[str], set[str]]:
                 keys.add(setting.name)
                 variables.add(prefix + setting.name.upper())
                 variables.update(setting.env)
-    return keys, variables
+            else:
+                readable.update(setting.env)
+    return keys, variables, readable
 
 
 def _without(value: Any, keys: set[str]) -> Any:
@@ -104,10 +109,14 @@ def _without(value: Any, keys: set[str]) -> Any:
 def worker_spec(client: Client) -> WorkerSpec:
     """What workers need to build a client like ``client``: never its secrets."""
     explicit, environ, cwd, user_config = client._spec
-    keys, variables = _secret_names(client)
+    keys, variables, readable = _secret_names(client)
     shipped_environ = None
-    if environ is not None:
-        shipped_environ = {k: v for k, v in environ.items() if k not in variables}
+    if environ is not None:  # only what qrplex reads, and none of its secrets
+        shipped_environ = {
+            k: v
+            for k, v in environ.items()
+            if (k.startswith("QRPLEX_") or k in readable) and k not in variables
+        }
     return WorkerSpec(
         _without(explicit, keys),
         shipped_environ,
@@ -130,7 +139,7 @@ def _client_for(spec: WorkerSpec) -> Client:
         if client is None:
             client = Client(
                 config=dict(spec.config),
-                environ=None if spec.environ is None else dict(spec.environ),
+                environ=None if spec.environ is None else {**os.environ, **spec.environ},
                 cwd=spec.cwd,
                 user_config=spec.user_config,
             )

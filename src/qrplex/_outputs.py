@@ -64,13 +64,16 @@ class Outputs:
 
 @dataclass(frozen=True)
 class LocalOutputs(Outputs):
-    """A local directory."""
+    """A local directory (with a Dask cluster, one every worker mounts at the same path)."""
 
     location: str
+    """The path as given (for messages)."""
+    absolute: str = ""
+    """The same path made absolute on the coordinator: workers have other working directories."""
 
     @property
     def root(self) -> Path:
-        return Path(self.location)
+        return Path(self.absolute or self.location)
 
     def prepare(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -172,10 +175,11 @@ def open_outputs(location: str | os.PathLike[str]) -> Outputs:
     """
     text = os.fspath(location)
     if "://" not in text:
-        return LocalOutputs(text)
+        return LocalOutputs(text, os.path.abspath(text))
     parts = urlsplit(text)
     if parts.scheme.lower() == "file":
         if parts.netloc not in {"", "localhost"}:
             raise InvalidOptionError(f"--out-dir {text!r}: a file:// URL names a local path")
-        return LocalOutputs(unquote(parts.path))
+        path = unquote(parts.path)
+        return LocalOutputs(path, os.path.abspath(path))
     return FsspecOutputs(text.rstrip("/"))

@@ -67,7 +67,11 @@ def test_secrets_never_travel_in_the_tasks(
     _cloud_env(monkeypatch, emulator_server, creds)  # how workers get them
     # ... and the caller also passes them explicitly, and in its own environ mapping
     explicit = {"backends": {"cloudinfinite": {"secret_key": creds.secret_key}}}
-    environ = {"QRPLEX_CLOUDINFINITE_SECRET_KEY": creds.secret_key, "QRPLEX_RETRIES": "1"}
+    environ = {
+        "QRPLEX_CLOUDINFINITE_SECRET_KEY": creds.secret_key,
+        "QRPLEX_RETRIES": "1",
+        "AWS_SECRET_ACCESS_KEY": "not-qrplex-business",  # a whole os.environ passed on
+    }
     rows = [BatchRow(n, {"content": f"secret row {n}"}) for n in range(1, 9)]
     executor = RecordingExecutor(2)
     with executor, qrplex.Client(backend="cloudinfinite", fallback=[], config=explicit) as client:
@@ -82,6 +86,7 @@ def test_secrets_never_travel_in_the_tasks(
     for payload in executor.payloads:
         assert creds.secret_key.encode() not in payload
         assert creds.secret_id.encode() not in payload  # also a secret setting
+        assert b"not-qrplex-business" not in payload
     assert b"QRPLEX_RETRIES" in executor.payloads[-1]  # the rest of environ does travel
 
 
