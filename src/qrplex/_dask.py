@@ -6,6 +6,7 @@ Imported only when used; needs ``qrplex[dask]``.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import warnings
 from collections.abc import Iterator
@@ -15,7 +16,18 @@ from typing import Any
 from ._extras import require
 from .errors import InvalidOptionError
 
-__all__ = ["dask_executor", "parse_address"]
+__all__ = ["dask_executor", "dask_setup", "parse_address"]
+
+
+def dask_setup(worker: object) -> None:
+    """Run in each worker process of a LocalCluster that ``--dask local`` starts (a Dask
+    preload): Ctrl-C reaches the whole process group, and the coordinator decides (it
+    cancels the partitions and closes the cluster); workers do not die with a traceback."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def parse_address(text: str) -> tuple[str, int | None]:
@@ -63,6 +75,8 @@ def dask_executor(address: str) -> Iterator[tuple[Executor, int]]:
             processes=True,
             host="127.0.0.1",
             dashboard_address=None,
+            preload=["qrplex._dask"],
+            silence_logs=logging.ERROR,
         )
         client = distributed.Client(cluster)
     else:

@@ -149,8 +149,7 @@ class VerifyResult:
 MAX_PROBLEMS = 1000
 
 
-def _check(outputs: Outputs, record: Record) -> Problem | None:
-    data = outputs.read(record.name)
+def _check(record: Record, data: bytes | None) -> Problem | None:
     if data is None:
         return Problem(record.row, record.name, "missing")
     if len(data) != record.size:
@@ -163,17 +162,25 @@ def _check(outputs: Outputs, record: Record) -> Problem | None:
 def verify(outputs: Outputs, *, concurrency: int = 8) -> VerifyResult:
     """Re-read every output the manifest records as written, and compare size and SHA-256.
 
-    Streams the manifest (memory does not grow with it); reads ``concurrency`` outputs at a
-    time (object stores answer each read slowly, many at once quickly).
+    Streams the manifest (memory does not grow with it); reads outputs a chunk at a time,
+    ``concurrency`` chunks at once (object stores answer each read slowly, many at once
+    quickly; an async filesystem fetches a chunk's objects concurrently too).
     """
     result = VerifyResult()
     records = (record for record in read_records(outputs) if record.ok)
+
+    def check(chunk: list[Record]) -> list[Problem | None]:
+        found = outputs.read_many([record.name for record in chunk])
+        return [_check(record, data) for record, data in zip(chunk, found, strict=True)]
+
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        while chunk := list(islice(records, 256)):
-            for problem in pool.map(lambda record: _check(outputs, record), chunk):
-                if problem is not None:
+        while chunks := [c for c in (list(islice(records, 64)) for _ in range(concurrency)) if c]:
+            for problems in pool.map(check, chunks):
+                for problem in problems:
+                    if problem is None:
+                        continue
                     result.bad += 1
                     if len(result.problems) < MAX_PROBLEMS:
                         result.problems.append(problem)
-            result.checked += len(chunk)
+            result.checked += sum(len(chunk) for chunk in chunks)
     return result

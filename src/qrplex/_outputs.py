@@ -42,6 +42,10 @@ class Outputs:
         """An output's bytes, or ``None`` when it does not exist."""
         raise NotImplementedError
 
+    def read_many(self, names: list[str]) -> list[bytes | None]:
+        """Several outputs' bytes (``None`` for a missing one), in order."""
+        return [self.read(name) for name in names]
+
     def escapes(self, name: str) -> bool:
         """Whether writing ``name`` would land outside the outputs (a planted link)."""
         return False
@@ -146,6 +150,24 @@ class FsspecOutputs(Outputs):
             return bytes(fs.cat_file(f"{root}/{name}"))
         except FileNotFoundError:
             return None
+
+    def read_many(self, names: list[str]) -> list[bytes | None]:
+        # One call: async filesystems (s3fs, gcsfs) fetch the objects concurrently.
+        fs, root = self._fs()
+        paths = [f"{root}/{name}" for name in names]
+        found = fs.cat(paths, on_error="return")
+        if not isinstance(found, dict):  # a single path comes back as its bytes
+            found = {paths[0]: found}
+        results: list[bytes | None] = []
+        for path in paths:
+            value = found.get(path, found.get(fs._strip_protocol(path)))
+            if isinstance(value, FileNotFoundError) or value is None:
+                results.append(None)
+            elif isinstance(value, BaseException):
+                raise value
+            else:
+                results.append(bytes(value))
+        return results
 
     def manifest_parts(self) -> list[str]:
         fs, root = self._fs()

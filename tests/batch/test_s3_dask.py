@@ -162,3 +162,36 @@ def test_outputs_at_an_fsspec_url_in_process(tmp_path: Path, url: str, capsys: A
     fs, root = fsspec.core.url_to_fs(url)
     assert decode(fs.cat_file(f"{root}/h.png")) == "hello"
     assert fs.ls(f"{root}/manifest", detail=False)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="sends SIGINT to a process group")
+def test_ctrl_c_on_a_local_cluster_stops_cleanly(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    source = tmp_path / "rows.txt"
+    source.write_text("".join(f"item {n}\n" for n in range(1, 20_001)), encoding="utf-8")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "qrplex.cli", "batch", str(source), "--out-dir", str(out)]
+    process = subprocess.Popen(
+        [*command, "--dask", "local:1", "--partition-rows", "20"],
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a shell job has: workers too
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while not list(out.glob("manifest/*.jsonl")) and time.monotonic() < deadline:
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            time.sleep(0.05)
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == 130, err
+    assert "Traceback" not in err, err
+    assert "interrupted; run the same command again to resume" in err
+    stopped = int(err.split("stopped after ")[1].split(" rows")[0])
+    assert 0 < stopped < 20_000
