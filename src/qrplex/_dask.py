@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from concurrent.futures import Executor
 from typing import Any
 
-from ._extras import require
+from ._extras import missing
 from .errors import InvalidOptionError
 
 __all__ = ["dask_executor", "dask_setup", "parse_address"]
@@ -63,7 +63,11 @@ def dask_executor(address: str) -> Iterator[tuple[Executor, int]]:
         InvalidOptionError: the address is malformed.
     """
     where, workers = parse_address(address)
-    distributed = require("distributed", "dask", "--dask")
+    try:
+        import distributed as imported
+    except ImportError:
+        raise missing("distributed", "dask", "--dask") from None
+    distributed: Any = imported  # partly typed: used through Any
     cluster: Any = None
     if workers is not None:
         # The scheduler's HTTP routes (the dashboard is off) move to a free port if 8787 is

@@ -3,12 +3,9 @@ installed (which extra to install)."""
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
-
 from .errors import ConfigError
 
-__all__ = ["MissingExtraError", "require"]
+__all__ = ["MissingExtraError", "missing"]
 
 
 class MissingExtraError(ConfigError):
@@ -30,13 +27,12 @@ def _rebuild(message: str, extra: str) -> MissingExtraError:
     return MissingExtraError(message, extra=extra)
 
 
-def require(module: str, extra: str, feature: str) -> ModuleType:
-    """Import ``module`` for ``feature``, or raise :class:`MissingExtraError` naming ``extra``."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise MissingExtraError(
-            f"{feature} needs {module.split('.')[0]}, which is not installed: "
-            f"pip install 'qrplex[{extra}]'",
-            extra=extra,
-        ) from None
+def missing(module: str, extra: str, feature: str) -> MissingExtraError:
+    """The error for ``feature`` needing ``module``, which ``qrplex[extra]`` installs.
+
+    Callers import the module with a plain ``import`` statement (so that the dependency
+    graph check sees it) and raise this when it fails."""
+    return MissingExtraError(
+        f"{feature} needs {module}, which is not installed: pip install 'qrplex[{extra}]'",
+        extra=extra,
+    )

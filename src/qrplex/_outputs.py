@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ._extras import MissingExtraError, require
+from ._extras import MissingExtraError, missing
 from ._files import write_file
 from .errors import InvalidOptionError
 
@@ -113,7 +113,10 @@ class LocalOutputs(Outputs):
 
 @functools.cache
 def _filesystem(url: str) -> tuple[Any, str]:
-    fsspec = require("fsspec", "fsspec", f"writing outputs to {url.split('://', 1)[0]}://")
+    try:
+        import fsspec
+    except ImportError:
+        raise missing("fsspec", "fsspec", f"outputs at {url.split('://', 1)[0]}://") from None
     try:
         fs, root = fsspec.core.url_to_fs(url)
     except ImportError as error:  # the protocol's own package (s3fs, gcsfs, ...)
