@@ -32,6 +32,7 @@ from ._files import write_file
 from .errors import InvalidOptionError, InvalidRequestError
 
 if TYPE_CHECKING:
+    import threading
     from concurrent.futures import Executor
 
     from ._client import Client
@@ -360,6 +361,7 @@ def run_batch(
     partition_rows: int | None = None,
     rate: float | None = None,
     expected: int | None = None,
+    stop: threading.Event | None = None,
 ) -> BatchSummary:
     """Generate every row into ``out_dir`` (a local path or an fsspec URL), resuming from its
     manifest: rows it records as written (with the same output name) are skipped.
@@ -373,8 +375,9 @@ def run_batch(
     ``concurrency`` is the threads each partition uses). ``rate`` caps the requests per
     second of the whole batch, split across the ``slots`` partitions that run at once.
 
-    On ``KeyboardInterrupt`` the rows not started are dropped, the ones running here finish
-    and are counted, and the summary comes back with ``interrupted``.
+    On ``KeyboardInterrupt`` (or when ``stop`` is set) the rows not started are dropped, the
+    ones running here finish and are counted, and the summary comes back with
+    ``interrupted``.
     """
     from ._engine import run_batch as run
 
@@ -390,6 +393,7 @@ def run_batch(
         partition_rows=partition_rows,
         rate=rate,
         expected=expected,
+        stop=stop,
     )
 
 

@@ -129,11 +129,23 @@ _clients: dict[str, Client] = {}
 _clients_lock = threading.Lock()
 
 
+def _cache_key(spec: WorkerSpec) -> str:
+    """The spec, and a digest of this process's qrplex variables: a client built before
+    they changed (a thread pool in a long-lived process) is not reused after."""
+    import hashlib
+
+    ours = sorted(
+        (k, v) for k, v in os.environ.items() if k.startswith(("QRPLEX_", "TENCENTCLOUD_"))
+    )
+    digest = hashlib.sha256(repr(ours).encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{spec.key()}|{digest}"
+
+
 def _client_for(spec: WorkerSpec) -> Client:
     """This worker process's client for ``spec``, built once."""
     from ._client import Client
 
-    key = spec.key()
+    key = _cache_key(spec)
     with _clients_lock:
         client = _clients.get(key)
         if client is None:
@@ -160,7 +172,7 @@ def _start_process(full: tuple[Any, ...], spec: WorkerSpec) -> None:
     explicit, environ, cwd, user_config = full
     client = Client(config=explicit, environ=environ, cwd=cwd, user_config=user_config)
     with _clients_lock:
-        _clients[spec.key()] = client
+        _clients[_cache_key(spec)] = client
 
 
 # -- one partition ------------------------------------------------------------------------
@@ -338,8 +350,13 @@ def run_batch(
     partition_rows: int | None = None,
     rate: float | None = None,
     expected: int | None = None,
+    stop: threading.Event | None = None,
 ) -> BatchSummary:
-    """See :func:`qrplex._batch.run_batch`."""
+    """See :func:`qrplex._batch.run_batch`.
+
+    ``stop``: set (by a signal handler) to stop as a ``KeyboardInterrupt`` would, but at a
+    safe point of this loop: never inside a Dask client call, which an exception raised
+    from a signal handler can leave half done."""
     from ._batch import BatchSummary, safe_file_name
 
     outputs = open_outputs(out_dir)
@@ -417,9 +434,17 @@ def run_batch(
                 else:
                     summary.failures.append((row, record.error or "failed"))
 
+    def next_done() -> set[Future[list[Any]]]:
+        while True:
+            if stop is not None and stop.is_set():
+                raise KeyboardInterrupt
+            done = wait(pending, timeout=0.05, return_when=FIRST_COMPLETED).done
+            if done or stop is None:
+                return done
+
     def dispatch() -> None:
         while len(pending) >= limit:
-            settle(wait(pending, return_when=FIRST_COMPLETED).done)
+            settle(next_done())
         part = tuple(buffer)
         buffer.clear()
         pending[submit(tuple(item for _, item in part))] = tuple(row for row, _ in part)
@@ -427,6 +452,8 @@ def run_batch(
     try:
         show(force=True)
         for row in rows:
+            if stop is not None and stop.is_set():
+                raise KeyboardInterrupt
             summary.total += 1
             name = plan(row)
             if name is not None:
@@ -437,7 +464,7 @@ def run_batch(
         if buffer:
             dispatch()
         while pending:
-            settle(wait(pending, return_when=FIRST_COMPLETED).done)
+            settle(next_done())
             show()
     except KeyboardInterrupt:
         # Stop at once: rows not started are dropped (a re-run resumes them); in this process

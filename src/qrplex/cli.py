@@ -277,8 +277,12 @@ def _add_batch(parser: argparse.ArgumentParser) -> None:
 
 
 @contextlib.contextmanager
-def _second_interrupt_exits() -> Iterator[None]:
+def _second_interrupt_exits(stop: threading.Event | None = None) -> Iterator[None]:
     """The first Ctrl-C stops the batch gracefully; a second one ends the process at once.
+
+    With ``stop``, the first Ctrl-C sets it (the batch stops at its next safe point, within
+    a few tens of milliseconds) instead of raising ``KeyboardInterrupt`` wherever the main
+    thread is: a Dask client must not be interrupted in the middle of a call.
 
     The graceful stop waits for the rows already running; a second Ctrl-C does not: it
     exits with 130 without waiting for them (their images are written whole or not at all).
@@ -300,6 +304,9 @@ def _second_interrupt_exits() -> Iterator[None]:
 
     def first(signum: int, frame: Any) -> None:
         signal.signal(signal.SIGINT, second)
+        if stop is not None:
+            stop.set()
+            return
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGINT, first)
@@ -355,6 +362,11 @@ def _run_batch(args: argparse.Namespace) -> int:
         from ._dask import parse_address
 
         parse_address(args.dask)  # a malformed address fails before the input is read
+        if str(args.out_dir).lower().startswith("memory://"):
+            raise InvalidOptionError(
+                "--out-dir memory:// is this process's memory, which Dask workers cannot "
+                "write to: give a path every worker mounts, or an object store (s3://...)"
+            )
     if not local:
         outputs.prepare()  # a missing driver (s3fs) fails before the input is read
     rows = read_rows(source)  # checked now, read lazily while the batch runs
@@ -380,7 +392,8 @@ def _run_batch(args: argparse.Namespace) -> int:
 
             executor, slots = stack.enter_context(dask_executor(args.dask))
         concurrency = args.concurrency or (1 if executor is not None else 8)
-        with _second_interrupt_exits():
+        stop = threading.Event() if executor is not None else None
+        with _second_interrupt_exits(stop):
             summary = run_batch(
                 client,
                 rows,
@@ -393,6 +406,7 @@ def _run_batch(args: argparse.Namespace) -> int:
                 partition_rows=args.partition_rows,
                 rate=args.rate,
                 expected=rows.lines,
+                stop=stop,
             )
     progress.finish(summary)
     served = ", ".join(f"{name} {count}" for name, count in summary.served_by.most_common())

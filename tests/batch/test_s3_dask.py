@@ -150,6 +150,8 @@ def test_a_malformed_dask_address_fails_before_any_row(tmp_path: Path, capsys: A
     assert main(["batch", str(source), "--out-dir", str(out), "--dask", "local:many"]) == 1
     assert "local:N takes N worker processes" in capsys.readouterr().err
     assert not out.exists()
+    assert main(["batch", str(source), "--out-dir", "memory://x", "--dask", "local:1"]) == 1
+    assert "Dask workers cannot write to" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("url", ["memory://qrplex-tests/memory-run"])
