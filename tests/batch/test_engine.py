@@ -256,3 +256,37 @@ def test_the_manifest_is_flushed_while_the_batch_runs(tmp_path: Path) -> None:
     finally:
         _manifest.PART_ROWS = old
     assert seen[0] >= 3  # parts written as rows finish, not only at the end
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_progress_is_a_bar_on_a_real_terminal(tmp_path: Path) -> None:
+    import os
+    import pty
+
+    source = tmp_path / "rows.txt"
+    source.write_text("".join(f"t {n}\n" for n in range(50)), encoding="utf-8")
+    leader, follower = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "qrplex.cli", "batch", str(source), "--out-dir", str(tmp_path)],
+            stderr=follower,
+            stdout=subprocess.DEVNULL,
+        )
+        os.close(follower)  # read while it runs: a full terminal buffer would block it
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the terminal's other end is closed and drained
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        process.wait(timeout=120)
+    finally:
+        os.close(leader)
+    text = b"".join(chunks).decode()
+    assert process.returncode == 0, text
+    assert "\r[" in text  # redrawn in place
+    assert "50 rows done  ok 50  failed 0" in text
+    assert "qrplex: progress:" not in text  # no log lines on a terminal
