@@ -1,7 +1,8 @@
 """Compact sets of names for batches of millions of rows: 64-bit fingerprints in flat arrays.
 
-A Python ``set`` or ``dict`` of ten million file names takes gigabytes; these take 8 to 16
-bytes a name. Two different names share a fingerprint with a probability of about
+A Python ``set`` or ``dict`` of ten million file names takes gigabytes; a :class:`NameSet`
+takes 16 to 32 bytes a name (12 a slot, at most three quarters of the slots full), a
+:class:`RowNames` 8 bytes a row. Two different names share a fingerprint with a probability of about
 ``n² / 2⁶⁵`` (one in 400,000 for ten million names): such a pair would be reported as a
 name collision, never written over each other.
 """
@@ -12,6 +13,8 @@ import hashlib
 from array import array
 
 __all__ = ["NameSet", "RowNames", "fingerprint"]
+
+_ROW_MAX = 2**32 - 1
 
 
 def fingerprint(name: str) -> int:
@@ -25,7 +28,7 @@ class NameSet:
 
     def __init__(self) -> None:
         self._keys = array("Q", bytes(8 * 1024))
-        self._rows = array("Q", bytes(8 * 1024))
+        self._rows = array("I", bytes(4 * 1024))
         self._count = 0
 
     def claim(self, name: str, row: int) -> int | None:
@@ -38,9 +41,9 @@ class NameSet:
                 return int(self._rows[slot])
             slot = (slot + 1) & mask
         self._keys[slot] = key
-        self._rows[slot] = row
+        self._rows[slot] = row if row <= _ROW_MAX else 0  # 0: a row past 4 billion, unnamed
         self._count += 1
-        if self._count * 2 > len(self._keys):
+        if self._count * 4 > len(self._keys) * 3:
             self._grow()
         return None
 
@@ -51,7 +54,7 @@ class NameSet:
         keys, rows = self._keys, self._rows
         size = len(keys) * 2
         self._keys = array("Q", bytes(8 * size))
-        self._rows = array("Q", bytes(8 * size))
+        self._rows = array("I", bytes(4 * size))
         mask = size - 1
         for key, row in zip(keys, rows, strict=True):
             if key:
