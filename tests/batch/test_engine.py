@@ -290,3 +290,14 @@ def test_progress_is_a_bar_on_a_real_terminal(tmp_path: Path) -> None:
     assert "\r[" in text  # redrawn in place
     assert "50 rows done  ok 50  failed 0" in text
     assert "qrplex: progress:" not in text  # no log lines on a terminal
+
+
+def test_generate_many_checks_its_executor_argument() -> None:
+    with qrplex.Client() as client, ThreadPoolExecutor(1) as executor:
+        with pytest.raises(qrplex.InvalidOptionError, match="not both"):
+            client.generate_many(["x"], processes=1, executor=executor)
+        with pytest.raises(qrplex.InvalidOptionError, match="concurrent.futures.Executor"):
+            client.generate_many(["x"], executor="dask")  # type: ignore[arg-type]
+        results = client.generate_many(["one", 42, "two"], executor=executor)  # type: ignore[list-item]
+    assert isinstance(results[1], qrplex.InvalidRequestError)  # failed alone, never shipped
+    assert [r.backend for r in results if isinstance(r, qrplex.CodeImage)] == ["local", "local"]
