@@ -296,7 +296,7 @@ def test_generate_many_checks_its_executor_argument() -> None:
     with qrplex.Client() as client, ThreadPoolExecutor(1) as executor:
         with pytest.raises(qrplex.InvalidOptionError, match="not both"):
             client.generate_many(["x"], processes=1, executor=executor)
-        with pytest.raises(qrplex.InvalidOptionError, match="concurrent.futures.Executor"):
+        with pytest.raises(qrplex.InvalidOptionError, match=r"concurrent\.futures\.Executor"):
             client.generate_many(["x"], executor="dask")  # type: ignore[arg-type]
         results = client.generate_many(["one", 42, "two"], executor=executor)  # type: ignore[list-item]
     assert isinstance(results[1], qrplex.InvalidRequestError)  # failed alone, never shipped
