@@ -287,14 +287,7 @@ def map_items(
         except QrplexError as error:  # a malformed item fails alone, and is never shipped
             results[index] = error
     if executor is None and processes is None:
-        pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="qrplex-many")
-        try:
-            done = pool.map(lambda item: _generate_one(client, item, None, None), work)
-            for item, result in zip(work, done, strict=True):
-                results[item[0]] = result
-        finally:  # on Ctrl-C, drop the queued items: only the ones running finish
-            pool.shutdown(wait=True, cancel_futures=True)
-        return results
+        return _map_in_threads(client, work, results, concurrency)
     own = executor is None
     if executor is None:
         assert processes is not None
@@ -331,6 +324,32 @@ def map_items(
     finally:
         if own:  # on Ctrl-C, drop the queued partitions: only the ones running finish
             executor.shutdown(wait=True, cancel_futures=True)
+    return results
+
+
+def _map_in_threads(
+    client: Client, work: list[Item], results: list[Any], concurrency: int
+) -> list[Any]:
+    """``generate_many`` on threads of this process, with the caller's client: at most
+    ``concurrency *`` :data:`ROWS_IN_FLIGHT_PER_WORKER` items submitted and not done, so that
+    Ctrl-C has only a few to drop."""
+    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="qrplex-many")
+    pending: dict[Future[Any], int] = {}
+    limit = concurrency * ROWS_IN_FLIGHT_PER_WORKER
+
+    def settle(futures: Iterable[Future[Any]]) -> None:
+        for future in futures:
+            results[pending.pop(future)] = future.result()
+
+    try:
+        for item in work:
+            while len(pending) >= limit:
+                settle(wait(pending, return_when=FIRST_COMPLETED).done)
+            pending[pool.submit(_generate_one, client, item, None, None)] = item[0]
+        while pending:
+            settle(wait(pending, return_when=FIRST_COMPLETED).done)
+    finally:  # on Ctrl-C, drop the queued items: only the ones running finish
+        pool.shutdown(wait=True, cancel_futures=True)
     return results
 
 

@@ -1,5 +1,6 @@
 """Real parts for the batch tests: an S3 API served by moto on 127.0.0.1, and a Dask
-``LocalCluster`` of two worker processes on loopback, each started once per session.
+``LocalCluster`` of two worker processes on loopback, each started once per test module that
+uses them (and stopped after it).
 
 The S3 credentials are dummies, put in the environment here (never in a task): the worker
 processes inherit them, as a real cluster's workers get theirs from their environment.
@@ -17,7 +18,7 @@ BUCKET = "qrplex-batch-tests"
 S3_SECRET = "s3-test-secret-key-do-not-ship-0001"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
     """A moto S3 server on 127.0.0.1 (a free port) with one bucket; AWS_* set for it."""
     from moto.server import ThreadedMotoServer
@@ -50,7 +51,7 @@ def s3_endpoint() -> Iterator[str]:
 _AWS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def dask_address(s3_endpoint: str) -> Iterator[str]:
     """A LocalCluster of 2 worker processes (1 thread each) on 127.0.0.1, dashboard off."""
     import distributed
