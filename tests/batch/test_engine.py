@@ -301,3 +301,18 @@ def test_generate_many_checks_its_executor_argument() -> None:
         results = client.generate_many(["one", 42, "two"], executor=executor)  # type: ignore[list-item]
     assert isinstance(results[1], qrplex.InvalidRequestError)  # failed alone, never shipped
     assert [r.backend for r in results if isinstance(r, qrplex.CodeImage)] == ["local", "local"]
+
+
+def test_batch_arguments_that_cannot_work_are_one_line_errors(tmp_path: Path, capsys: Any) -> None:
+    from qrplex.cli import main
+
+    assert main(["batch", "--out-dir", str(tmp_path)]) == 1
+    assert "name the INPUT file (or use --verify-manifest)" in capsys.readouterr().err
+    assert main(["batch", "--verify-manifest", "--out-dir", str(tmp_path)]) == 1
+    assert "has no manifest (nothing to verify)" in capsys.readouterr().err
+    source = tmp_path / "rows.txt"
+    source.write_text("a\n", encoding="utf-8")
+    assert main(["batch", str(source), "--verify-manifest", "--out-dir", str(tmp_path)]) == 1
+    assert "give no INPUT" in capsys.readouterr().err
+    assert main(["batch", str(source), "--out-dir", "nope://bucket/x"]) == 1
+    assert "nope" in capsys.readouterr().err
