@@ -5,6 +5,10 @@ interleaved round by round: ``generate_many(processes=0)`` (one worker per core)
 ``generate_many(processes=1)``, and a plain loop over ``Client.generate`` in this process.
 A fourth case times ``generate_many(processes=0)`` on two codes: the fixed cost of a pool
 (start workers, build a client in each, tear down).
+
+Section 6 (:func:`run_scale`, ``--only scale``): the same codes through a 2-worker Dask
+``LocalCluster`` against ``processes=0``, and the batch coordinator's peak memory for a
+1,000,000-row input (a fresh process, a stub generator, outputs dropped).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from ._profile import Profile
 from ._report import Goal, Row, Section, fmt_ms, fmt_rate
 from ._timing import Case, Plan, Series, interleave, ratio
 
-__all__ = ["run"]
+__all__ = ["run", "run_scale"]
 
 GOAL = Goal(">=", 1.7)
 
