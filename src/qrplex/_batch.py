@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from ._failures import Failures
 from ._files import write_file
 from .errors import InvalidOptionError, InvalidRequestError
 
@@ -85,7 +86,8 @@ class BatchSummary:
     """Rows read (all of the input, unless interrupted)."""
     written: int = 0
     skipped: int = 0
-    failures: list[tuple[BatchRow, str]] = field(default_factory=list)
+    failures: Failures = field(default_factory=Failures)
+    """Failed rows and reasons, in row order (held on disk past a few thousand)."""
     served_by: Counter[str] = field(default_factory=Counter)
     interrupted: bool = False
     expected: int | None = None

@@ -316,3 +316,24 @@ def test_batch_arguments_that_cannot_work_are_one_line_errors(tmp_path: Path, ca
     assert "give no INPUT" in capsys.readouterr().err
     assert main(["batch", str(source), "--out-dir", "nope://bucket/x"]) == 1
     assert "nope" in capsys.readouterr().err
+
+
+def test_failed_rows_past_a_few_thousand_wait_on_disk_and_come_back_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import csv
+
+    from qrplex import _failures
+    from qrplex.cli import main
+
+    monkeypatch.setattr(_failures, "SPILL_AT", 7)  # spill every 7 failures
+    source = tmp_path / "rows.txt"
+    lines = [f"{'good' if n % 5 == 0 else 'bad'} {n}" for n in range(1, 61)]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["batch", str(source), "--out-dir", str(out), "-s", "ean13", "-j", "4"]) == 1
+    with (out / "failed.csv").open(encoding="utf-8", newline="") as handle:
+        records = list(csv.reader(handle))[1:]
+    assert [int(r[0]) for r in records] == list(range(1, 61))  # every row, in order
+    assert records[9][1] == "good 10"
+    assert all("InvalidContentError" in r[2] for r in records)
