@@ -65,23 +65,28 @@ class NameSet:
                 self._rows[slot] = row
 
 
+_CHUNK = 1 << 16
+
+
 class RowNames:
-    """The output name recorded for each row number (as a fingerprint; 8 bytes a row)."""
+    """The output name recorded for each row number (as a fingerprint; 8 bytes a row, in
+    chunks of 65,536 rows: a stray huge row number in a damaged manifest costs one chunk)."""
 
     def __init__(self) -> None:
-        self._names = array("Q")
+        self._chunks: dict[int, array[int]] = {}
 
     def set(self, row: int, name: str) -> None:
         if row < 0:
             return
-        if row >= len(self._names):
-            grow = row + 1 - len(self._names) + len(self._names) // 2
-            self._names.frombytes(bytes(8 * grow))
-        self._names[row] = fingerprint(name)
+        chunk = self._chunks.get(row // _CHUNK)
+        if chunk is None:
+            chunk = self._chunks[row // _CHUNK] = array("Q", bytes(8 * _CHUNK))
+        chunk[row % _CHUNK] = fingerprint(name)
 
     def has(self, row: int, name: str) -> bool:
         """Whether ``row`` was recorded with this output name."""
-        return 0 <= row < len(self._names) and self._names[row] == fingerprint(name)
+        chunk = self._chunks.get(row // _CHUNK) if row >= 0 else None
+        return chunk is not None and chunk[row % _CHUNK] == fingerprint(name)
 
     def __len__(self) -> int:
-        return sum(1 for value in self._names if value)
+        return sum(1 for chunk in self._chunks.values() for value in chunk if value)

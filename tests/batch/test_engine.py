@@ -219,7 +219,8 @@ def test_a_manifest_line_that_is_not_a_record_leaves_the_row_to_do(tmp_path: Pat
         assert run_batch(client, iter(rows), out, defaults={}).written == 3
         part = next((out / "manifest").iterdir())
         lines = part.read_text().splitlines()
-        part.write_text("\n".join([lines[0], "{not json", lines[2][:-5]]) + "\n")
+        huge = json.dumps({"row": 10**15, "name": "x.png", "size": 1, "sha256": "0" * 64})
+        part.write_text("\n".join([lines[0], "{not json", lines[2][:-5], huge]) + "\n")
         again = run_batch(client, iter(rows), out, defaults={})
     assert (again.skipped, again.written) == (1, 2)
 
