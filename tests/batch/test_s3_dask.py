@@ -197,3 +197,19 @@ def test_ctrl_c_on_a_local_cluster_stops_cleanly(tmp_path: Path) -> None:
     assert "interrupted; run the same command again to resume" in err
     stopped = int(err.split("stopped after ")[1].split(" rows")[0])
     assert 0 < stopped < 20_000
+
+
+def test_failed_rows_report_lands_beside_outputs_in_the_bucket(
+    tmp_path: Path, s3: Any, capsys: Any
+) -> None:
+    source = tmp_path / "rows.txt"
+    source.write_text("590123412345\n5901234123458\n", encoding="utf-8")
+    url = f"s3://{BUCKET}/report"
+    assert main(["batch", str(source), "--out-dir", url, "-s", "ean13"]) == 1
+    err = capsys.readouterr().err
+    assert "2 rows: 1 written, 0 skipped (already there), 1 failed" in err
+    assert f"failed rows and reasons: {url}/failed.csv" in err
+    report = s3.cat_file(f"{BUCKET}/report/failed.csv").decode()
+    assert report.startswith("row,content,error\r\n2,5901234123458,")
+    failed = [r for r in _manifest(s3, f"{BUCKET}/report") if r["error"]]
+    assert [(r["row"], r["sha256"]) for r in failed] == [(2, None)]
