@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 import time
 from collections.abc import Iterator
@@ -147,6 +148,8 @@ class VerifyResult:
 
 
 MAX_PROBLEMS = 1000
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,130}")
+"""Output names as qrplex makes them: a damaged manifest cannot make verify read elsewhere."""
 
 
 def _check(record: Record, data: bytes | None) -> Problem | None:
@@ -170,8 +173,14 @@ def verify(outputs: Outputs, *, concurrency: int = 8) -> VerifyResult:
     records = (record for record in read_records(outputs) if record.ok)
 
     def check(chunk: list[Record]) -> list[Problem | None]:
-        found = outputs.read_many([record.name for record in chunk])
-        return [_check(record, data) for record, data in zip(chunk, found, strict=True)]
+        safe = [record for record in chunk if _SAFE_NAME.fullmatch(record.name)]
+        found = dict(zip(map(id, safe), outputs.read_many([r.name for r in safe]), strict=True))
+        return [
+            _check(record, found[id(record)])
+            if id(record) in found
+            else Problem(record.row, record.name[:120], "not a name qrplex writes: not read")
+            for record in chunk
+        ]
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         while chunks := [c for c in (list(islice(records, 64)) for _ in range(concurrency)) if c]:

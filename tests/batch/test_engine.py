@@ -338,3 +338,19 @@ def test_failed_rows_past_a_few_thousand_wait_on_disk_and_come_back_in_order(
     assert [int(r[0]) for r in records] == list(range(1, 61))  # every row, in order
     assert records[9][1] == "good 10"
     assert all("InvalidContentError" in r[2] for r in records)
+
+
+def test_verify_never_reads_outside_the_outputs_for_a_damaged_manifest(
+    tmp_path: Path, capsys: Any
+) -> None:
+    from qrplex.cli import main
+
+    secret = tmp_path / "private.txt"
+    secret.write_text("not an output", encoding="utf-8")
+    out = tmp_path / "out"
+    (out / "manifest").mkdir(parents=True)
+    record = {"row": 1, "name": "../private.txt", "size": 13, "sha256": "0" * 64, "error": None}
+    (out / "manifest" / "x.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    assert main(["batch", "--verify-manifest", "--out-dir", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "row 1: ../private.txt: not a name qrplex writes: not read" in err
