@@ -47,10 +47,11 @@ SECTIONS: dict[str, tuple[str, Callable[[Profile, int], Section]]] = {
     "startup": ("Start-up", startup.run),
     "batch": ("Batch on all cores", batch.run),
     "emulator": ("The emulator's own cost per request", emulator_cost.run),
+    "scale": ("Scaling out: Dask and coordinator memory", batch.run_scale),
 }
 """Every section, in run order: key -> (title, runner)."""
 
-QUIET_SECTIONS = frozenset({"cloud", "batch", "emulator"})
+QUIET_SECTIONS = frozenset({"cloud", "batch", "emulator", "scale"})
 """Sections that use both cores: before them the run waits (a little) for a quiet machine."""
 
 

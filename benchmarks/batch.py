@@ -5,6 +5,10 @@ interleaved round by round: ``generate_many(processes=0)`` (one worker per core)
 ``generate_many(processes=1)``, and a plain loop over ``Client.generate`` in this process.
 A fourth case times ``generate_many(processes=0)`` on two codes: the fixed cost of a pool
 (start workers, build a client in each, tear down).
+
+Section 6 (:func:`run_scale`, ``--only scale``): the same codes through a 2-worker Dask
+``LocalCluster`` against ``processes=0``, and the batch coordinator's peak memory for a
+1,000,000-row input (a fresh process, a stub generator, outputs dropped).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from ._profile import Profile
 from ._report import Goal, Row, Section, fmt_ms, fmt_rate
 from ._timing import Case, Plan, Series, interleave, ratio
 
-__all__ = ["run"]
+__all__ = ["run", "run_scale"]
 
 GOAL = Goal(">=", 1.7)
 
@@ -171,4 +175,152 @@ def run(profile: Profile, number: int) -> Section:
             "docs/benchmarks.md for what would close the gap."
         )
     section.notes.extend(notes)
+    return section
+
+
+# -- scaling out: Dask against the in-process pool, and the coordinator's memory ------------
+
+DASK_GOAL = Goal(">=", 0.9)
+MEMORY_BUDGET_MB = 300.0
+MEMORY_GOAL = Goal("<=", 1.0)
+
+_MEMORY_SCRIPT = """
+import resource, sys, tempfile
+from pathlib import Path
+
+import fsspec
+from fsspec.spec import AbstractFileSystem
+
+from qrplex._batch import read_rows, run_batch
+
+
+class NullFileSystem(AbstractFileSystem):
+    # Outputs and manifest parts are accepted and dropped: only the coordinator is measured.
+    protocol = "null"
+
+    def pipe_file(self, path, value, **kwargs):
+        pass
+
+    def ls(self, path, detail=True, **kwargs):
+        raise FileNotFoundError(path)
+
+
+class Image:
+    data = b"x"
+    backend = "stub"
+    attempts = ()
+
+
+class StubClient:
+    # A trivially cheap generator: the rows go through the whole engine but no code is drawn.
+    _spec = ({}, None, None, False)
+    _private_registry = False
+
+    def generate(self, **kwargs):
+        return Image()
+
+
+fsspec.register_implementation("null", NullFileSystem)
+rows = int(sys.argv[1])
+with tempfile.TemporaryDirectory() as folder:
+    source = Path(folder) / "rows.txt"
+    with source.open("w") as handle:
+        for number in range(rows):
+            handle.write(f"https://example.com/item/{number:09d}?lot=benchmark\\n")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    summary = run_batch(StubClient(), read_rows(source), "null://out", defaults={}, concurrency=8)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+assert summary.written == rows, summary
+print(before / 1024, after / 1024)
+"""
+
+
+def _coordinator_memory(rows: int) -> tuple[float, float]:
+    """Peak RSS (MB) of a fresh process before and after streaming ``rows`` rows."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _MEMORY_SCRIPT, str(rows)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=3600,
+    )
+    before, after = (float(value) for value in done.stdout.split())
+    return before, after
+
+
+def run_scale(profile: Profile, number: int) -> Section:
+    """Measure the scaling-out section: Dask vs the in-process pool, coordinator memory."""
+    import time
+
+    import distributed
+
+    import qrplex
+
+    quick = profile.name == "quick"
+    size = 3_000 if quick else 100_000
+    rows = 100_000 if quick else 1_000_000
+    section = Section(number, "scale", "Scaling out: Dask and the coordinator's memory")
+    contents = _contents(size)
+    timings: dict[str, float] = {}
+    with qrplex.Client(backend="local") as client:
+        start = time.perf_counter()
+        results = client.generate_many(contents, processes=0)
+        timings["pool"] = time.perf_counter() - start
+        assert not any(isinstance(result, Exception) for result in results)
+        del results
+        with (
+            distributed.LocalCluster(
+                n_workers=2,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            ) as cluster,
+            distributed.Client(cluster) as dask,
+        ):
+            dask.run(lambda: None)  # workers up: their start is not timed
+            start = time.perf_counter()
+            results = client.generate_many(contents, executor=dask.get_executor())
+            timings["dask"] = time.perf_counter() - start
+            assert not any(isinstance(result, Exception) for result in results)
+            del results
+    pool_rate, dask_rate = size / timings["pool"], size / timings["dask"]
+    before, after = _coordinator_memory(rows)
+    section.rows.extend(
+        [
+            Row(
+                key="scale.dask",
+                title=f"{size:,} QR codes: `generate_many` on a 2-worker Dask LocalCluster vs "
+                "`processes=0`",
+                subject=f"{fmt_ms(timings['dask'])} ({fmt_rate(dask_rate)})",
+                baseline=f"{fmt_ms(timings['pool'])} ({fmt_rate(pool_rate)}, processes=0)",
+                value=dask_rate / pool_rate,
+                goal=DASK_GOAL,
+                data={
+                    "codes": size,
+                    "dask_seconds": timings["dask"],
+                    "pool_seconds": timings["pool"],
+                },
+            ),
+            Row(
+                key="scale.memory",
+                title=f"Coordinator peak RSS for a {rows:,}-row text input, as a share of "
+                f"{MEMORY_BUDGET_MB:g} MB (stub generator, outputs and manifest dropped by a "
+                "null filesystem: reading, names, dispatch and manifest lines are measured)",
+                subject=f"{after:.0f} MB peak",
+                baseline=f"{before:.0f} MB after imports",
+                value=after / MEMORY_BUDGET_MB,
+                goal=MEMORY_GOAL,
+                data={"rows": rows, "peak_mb": after, "start_mb": before},
+            ),
+        ]
+    )
+    section.notes.append(
+        f"One timed batch each (the cluster's start is not timed; a pool's is). "
+        f"Per core: {pool_rate / (os.cpu_count() or 1):,.0f} codes/s with processes=0, "
+        f"{dask_rate / 2:,.0f} codes/s per Dask worker; docs/scaling.md plans with these."
+    )
     return section

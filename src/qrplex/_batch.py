@@ -19,20 +19,23 @@ import codecs
 import csv
 import io
 import json
+import os
 import re
-import time
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from ._failures import Failures
 from ._files import write_file
 from .errors import InvalidOptionError, InvalidRequestError
 
 if TYPE_CHECKING:
+    import threading
+    from concurrent.futures import Executor
+
     from ._client import Client
 
 __all__ = [
@@ -41,9 +44,11 @@ __all__ = [
     "ROWS_IN_FLIGHT_PER_WORKER",
     "BatchRow",
     "BatchSummary",
+    "Rows",
     "check_report_path",
     "is_report",
     "read_rows",
+    "report_bytes",
     "run_batch",
     "safe_file_name",
     "write_report",
@@ -54,7 +59,6 @@ MAX_LINE_BYTES = 1 << 20
 ROWS_IN_FLIGHT_PER_WORKER = 4
 """Rows submitted and not yet done, per worker thread: bounds what Ctrl-C has to wait for."""
 REPORT_HEADER = ("row", "content", "error")
-_PROGRESS_EVERY = 0.1  # seconds between progress updates
 
 _KEYS = {"content", "symbology", "format", "width", "file", "error", "height"}
 _NUMBER_KEYS = {"width", "height"}
@@ -82,9 +86,12 @@ class BatchSummary:
     """Rows read (all of the input, unless interrupted)."""
     written: int = 0
     skipped: int = 0
-    failures: list[tuple[BatchRow, str]] = field(default_factory=list)
+    failures: Failures = field(default_factory=Failures)
+    """Failed rows and reasons, in row order (held on disk past a few thousand)."""
     served_by: Counter[str] = field(default_factory=Counter)
     interrupted: bool = False
+    expected: int | None = None
+    """About how many rows the input has (its line count), for an ETA; ``None``: unknown."""
 
     @property
     def failed(self) -> int:
@@ -149,10 +156,12 @@ class _BadLineError(Exception):
     """An input line over :data:`MAX_LINE_BYTES` (skipped, not kept in memory)."""
 
 
-def _check_utf8(path: Path, handle: IO[bytes]) -> None:
-    """Fail once, before any row, for an input that is not UTF-8 (when it can be re-read)."""
+def _check_utf8(path: Path, handle: IO[bytes]) -> int:
+    """Fail once, before any row, for an input that is not UTF-8 (when it can be re-read);
+    the number of lines it has."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     lines = 0
+    last = b""
     while chunk := handle.read(1 << 20):
         try:
             decoder.decode(chunk)
@@ -163,7 +172,9 @@ def _check_utf8(path: Path, handle: IO[bytes]) -> None:
                 f"(byte 0x{error.object[error.start]:02X}); save the file as UTF-8"
             ) from None
         lines += chunk.count(b"\n")
+        last = chunk
     handle.seek(0)
+    return lines + (1 if last and not last.endswith(b"\n") else 0)
 
 
 class _Lines:
@@ -199,7 +210,18 @@ def _strip_newline(line: str) -> str:
     return line.removesuffix("\n").removesuffix("\r")
 
 
-def read_rows(path: Path) -> Iterator[BatchRow]:
+class Rows(Iterator[BatchRow]):
+    """The rows of an input, read lazily; ``lines`` is its line count (``None``: unknown)."""
+
+    def __init__(self, rows: Iterator[BatchRow], lines: int | None) -> None:
+        self._rows = rows
+        self.lines = lines
+
+    def __next__(self) -> BatchRow:
+        return next(self._rows)
+
+
+def read_rows(path: Path) -> Rows:
     """The rows of a batch input file, read lazily (see the module docstring for the formats).
 
     The file is opened and checked before this returns; the rows are read as they are asked
@@ -211,9 +233,10 @@ def read_rows(path: Path) -> Iterator[BatchRow]:
         OSError: the file cannot be opened.
     """
     handle = path.open("rb")
+    count = None
     try:
         if handle.seekable():
-            _check_utf8(path, handle)
+            count = _check_utf8(path, handle)
         lines = _Lines(handle)
         suffix = path.suffix.lower()
         if suffix == ".csv":
@@ -225,7 +248,7 @@ def read_rows(path: Path) -> Iterator[BatchRow]:
     except BaseException:
         handle.close()
         raise
-    return _closing(rows, handle)
+    return Rows(_closing(rows, handle), count)
 
 
 def _closing(rows: Iterator[BatchRow], handle: IO[bytes]) -> Iterator[BatchRow]:
@@ -327,100 +350,53 @@ def safe_file_name(row: BatchRow, extension: str) -> str:
     return stem
 
 
-def _extension(row: BatchRow, default_format: str | None) -> str:
-    return str(row.kwargs.get("format") or default_format or "png").lower()
-
-
 def run_batch(
     client: Client,
     rows: Iterable[BatchRow],
-    out_dir: Path,
+    out_dir: str | os.PathLike[str],
     *,
     defaults: Mapping[str, Any],
     concurrency: int = 8,
     progress: Callable[[BatchSummary], None] | None = None,
+    executor: Executor | None = None,
+    slots: int | None = None,
+    partition_rows: int | None = None,
+    rate: float | None = None,
+    expected: int | None = None,
+    stop: threading.Event | None = None,
 ) -> BatchSummary:
-    """Generate every row into ``out_dir``, skipping outputs that already exist.
+    """Generate every row into ``out_dir`` (a local path or an fsspec URL), resuming from its
+    manifest: rows it records as written (with the same output name) are skipped.
 
     ``defaults`` are keyword arguments for rows that do not set them (``symbology``,
-    ``format``, ``width``, ``backend``). Failures are collected, never raised. ``rows`` is
-    consumed lazily, with at most ``concurrency *`` :data:`ROWS_IN_FLIGHT_PER_WORKER` rows
-    submitted and not done. On ``KeyboardInterrupt`` the rows not started are dropped, the
-    ones running finish and are counted, and the summary comes back with ``interrupted``.
+    ``format``, ``width``, ``backend``). Failures are collected, never raised, and recorded
+    in the manifest too. ``rows`` is consumed lazily, with a bounded number submitted and not
+    done: ``concurrency *`` :data:`ROWS_IN_FLIGHT_PER_WORKER` rows on this process's threads,
+    or two partitions of ``partition_rows`` rows per slot of ``executor`` (any
+    :class:`~concurrent.futures.Executor`: a process pool, a Dask client's executor; then
+    ``concurrency`` is the threads each partition uses). ``rate`` caps the requests per
+    second of the whole batch, split across the ``slots`` partitions that run at once.
+
+    On ``KeyboardInterrupt`` (or when ``stop`` is set) the rows not started are dropped, the
+    ones running here finish and are counted, and the summary comes back with
+    ``interrupted``.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    root = out_dir.resolve()
-    workers = max(1, concurrency)
-    limit = workers * ROWS_IN_FLIGHT_PER_WORKER
-    summary = BatchSummary()
-    claimed: dict[str, int] = {}
-    pending: dict[Future[str], BatchRow] = {}
-    shown = 0.0
+    from ._engine import run_batch as run
 
-    def show(force: bool = False) -> None:
-        nonlocal shown
-        if progress and (force or time.monotonic() - shown >= _PROGRESS_EVERY):
-            shown = time.monotonic()
-            progress(summary)
-
-    def plan(row: BatchRow) -> Path | None:
-        target = (root / safe_file_name(row, _extension(row, defaults.get("format")))).resolve()
-        if row.problem:
-            summary.failures.append((row, f"InvalidRequestError: {row.problem}"))
-        elif target.parent != root:  # e.g. a symlink planted in the output directory
-            summary.failures.append((row, "output name escapes the output directory"))
-        elif target.name in claimed:
-            used = claimed[target.name]
-            reason = f"InvalidRequestError: output {target.name} is already used by row {used}"
-            summary.failures.append((row, reason))
-        else:
-            claimed[target.name] = row.number
-            if not target.exists():
-                return target
-            summary.skipped += 1
-        return None
-
-    def one(row: BatchRow, target: Path) -> str:
-        image = client.generate(**{**defaults, **row.kwargs})
-        # A name in the output directory: replaced atomically, a link planted since is not followed
-        write_file(target, image.data, follow_symlinks=False)
-        return image.backend
-
-    def settle(futures: Iterable[Future[str]]) -> None:
-        for future in futures:
-            row = pending.pop(future)
-            if future.cancelled():
-                continue
-            try:
-                summary.served_by[future.result()] += 1
-                summary.written += 1
-            except Exception as error:  # one row fails alone, whatever it was
-                summary.failures.append((row, f"{type(error).__name__}: {error}"))
-
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qrplex-batch")
-    try:
-        show(force=True)
-        for row in rows:
-            summary.total += 1
-            target = plan(row)
-            if target is not None:
-                while len(pending) >= limit:
-                    settle(wait(pending, return_when=FIRST_COMPLETED).done)
-                pending[pool.submit(one, row, target)] = row
-            show()
-        while pending:
-            settle(wait(pending, return_when=FIRST_COMPLETED).done)
-    except KeyboardInterrupt:
-        # Stop at once: rows not started are dropped (a re-run resumes them), the ones
-        # running finish and are counted, and the caller still gets the summary.
-        summary.interrupted = True
-        pool.shutdown(wait=True, cancel_futures=True)
-        settle(list(pending))
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    show(force=True)
-    summary.failures.sort(key=lambda failure: failure[0].number)
-    return summary
+    return run(
+        client,
+        rows,
+        out_dir,
+        defaults=defaults,
+        concurrency=concurrency,
+        progress=progress,
+        executor=executor,
+        slots=slots,
+        partition_rows=partition_rows,
+        rate=rate,
+        expected=expected,
+        stop=stop,
+    )
 
 
 def _neutral(cell: str) -> str:
@@ -474,10 +450,15 @@ def write_report(summary: BatchSummary, path: Path) -> None:
     A cell that a spreadsheet would take for a formula (starting with ``=``, ``+``, ``-``,
     ``@``, a tab or a carriage return) is written with a ``'`` in front.
     """
+    write_file(path, report_bytes(summary))
+
+
+def report_bytes(summary: BatchSummary) -> bytes:
+    """The report of :func:`write_report`, as bytes (for outputs in an object store)."""
     text = io.StringIO(newline="")
     writer = csv.writer(text)
     writer.writerow(REPORT_HEADER)
     for row, reason in summary.failures:
         content = str(row.kwargs.get("content", ""))
         writer.writerow([row.number, _neutral(content), _neutral(reason)])
-    write_file(path, text.getvalue().encode("utf-8"))
+    return text.getvalue().encode("utf-8")

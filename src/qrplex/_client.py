@@ -7,6 +7,7 @@ import os
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -290,6 +291,7 @@ class Client:
         *,
         concurrency: int = 8,
         processes: int | None = None,
+        executor: Executor | None = None,
     ) -> list[CodeImage | QrplexError]:
         """Generate many codes with at most ``concurrency`` in flight.
 
@@ -300,41 +302,39 @@ class Client:
 
         Threads suit network backends (they wait on I/O). Local rendering is CPU-bound
         Python, which threads cannot run in parallel: pass ``processes=N`` (``0`` for one per
-        core) to spread the work over worker processes, each with a client built from the
-        same configuration (circuit breakers are then per process).
+        core) to spread the work over worker processes, or any
+        :class:`concurrent.futures.Executor` as ``executor`` (a process pool, a Dask
+        client's ``get_executor()``). Work is then shipped in partitions of items; each
+        worker builds a client from the same configuration once (circuit breakers are then
+        per worker), its secrets coming from the worker's environment or config files, never
+        from the task.
 
         ``concurrency`` is a whole number from 1 to 1024; ``processes`` is ``None`` or from
         0 to 256.
 
         Raises:
-            InvalidOptionError: ``requests`` is not an iterable of items, or
-                ``concurrency`` / ``processes`` is not a whole number in its range.
+            InvalidOptionError: ``requests`` is not an iterable of items, ``concurrency`` /
+                ``processes`` is not a whole number in its range, both ``processes`` and
+                ``executor`` are given, or a client with its own ``registry=`` is asked to
+                use worker processes.
         """
-        from concurrent.futures import ThreadPoolExecutor
+        from ._engine import map_items
 
         whole_number_argument("concurrency", concurrency, 1, MAX_CONCURRENCY)
         if processes is not None:
             whole_number_argument("processes", processes, 0, MAX_PROCESSES)
-        items = batch_items(requests)
-        if processes is not None:
-            if self._private_registry:
+        if executor is not None:
+            if processes is not None:
+                raise InvalidOptionError("give processes= or executor=, not both")
+            if not isinstance(executor, Executor):
                 raise InvalidOptionError(
-                    "processes= rebuilds the client from installed plugins in each worker; "
-                    "a client with its own registry= must use threads (leave processes unset)"
+                    "executor must be a concurrent.futures.Executor (a process pool, a Dask "
+                    f"client's get_executor()), not {describe(executor, show_text=False)}"
                 )
-            return _generate_in_processes(self._spec, items, processes)
-
-        def one(item: str | Mapping[str, Any]) -> CodeImage | QrplexError:
-            try:
-                return self.generate(**item_arguments(item))
-            except QrplexError as error:
-                return error
-
-        pool = ThreadPoolExecutor(max_workers=concurrency)
-        try:
-            return list(pool.map(one, items))
-        finally:  # on Ctrl-C, drop the queued items: only the ones running finish
-            pool.shutdown(wait=True, cancel_futures=True)
+        items = batch_items(requests)
+        return map_items(
+            self, items, concurrency=concurrency, processes=processes, executor=executor
+        )
 
     async def agenerate_many(
         self, requests: Iterable[str | Mapping[str, Any]], *, concurrency: int = 16
@@ -468,44 +468,3 @@ def _check_call(backend: object, verify: object) -> None:
     """Check ``generate()``'s own arguments (the request is checked by validation)."""
     backend_argument(backend)
     flag_argument("verify", verify)
-
-
-_worker_client: Client | None = None
-
-
-_MAX_CHUNK = 64
-"""Most items sent to a worker process at once."""
-
-
-def _start_worker(spec: tuple[Any, ...]) -> None:
-    global _worker_client
-    import signal
-
-    # Ctrl-C reaches the whole process group: the coordinator decides (it drops the queued
-    # chunks and waits for the running ones), workers do not die mid-chunk with a traceback.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    explicit, environ, cwd, user_config = spec
-    _worker_client = Client(config=explicit, environ=environ, cwd=cwd, user_config=user_config)
-
-
-def _generate_in_worker(item: str | Mapping[str, Any]) -> CodeImage | QrplexError:
-    assert _worker_client is not None
-    try:
-        return _worker_client.generate(**item_arguments(item))
-    except QrplexError as error:
-        return error
-
-
-def _generate_in_processes(
-    spec: tuple[Any, ...], items: list[str | Mapping[str, Any]], processes: int
-) -> list[CodeImage | QrplexError]:
-    from concurrent.futures import ProcessPoolExecutor
-
-    workers = processes or os.cpu_count() or 1
-    # Chunks small enough that Ctrl-C waits for a few dozen codes per worker at most.
-    chunk = max(1, min(len(items) // (workers * 4), _MAX_CHUNK))
-    pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(spec,))
-    try:
-        return list(pool.map(_generate_in_worker, items, chunksize=chunk))
-    finally:  # on Ctrl-C, drop the queued chunks: only the ones running finish
-        pool.shutdown(wait=True, cancel_futures=True)

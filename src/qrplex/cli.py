@@ -199,9 +199,36 @@ def _run_make(args: argparse.Namespace) -> int:
 # -- batch ------------------------------------------------------------------------------
 
 
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of requests per second")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= 86_400:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (up to a day)")
+    return value
+
+
 def _add_batch(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("input", help="a text file (one content per line), .csv or .jsonl")
-    parser.add_argument("--out-dir", required=True, metavar="DIR", help="where images go")
+    parser.add_argument(
+        "input", nargs="?", help="a text file (one content per line), .csv or .jsonl"
+    )
+    parser.add_argument(
+        "--out-dir",
+        required=True,
+        metavar="DIR",
+        help="where images and the manifest go: a path or an fsspec URL (s3://bucket/prefix)",
+    )
     parser.add_argument("-s", "--symbology", metavar="S", help="default symbology (qr)")
     parser.add_argument("-f", "--format", metavar="F", help="default format (png)")
     parser.add_argument("-w", "--width", type=_positive_int, metavar="N", help="default width")
@@ -210,9 +237,10 @@ def _add_batch(parser: argparse.ArgumentParser) -> None:
         "-j",
         "--concurrency",
         type=_concurrency,
-        default=8,
+        default=None,
         metavar="N",
-        help="requests in flight, 1 to 1024 (default 8)",
+        help="requests in flight, 1 to 1024 (default 8); with --dask, per worker thread "
+        "(default 1)",
     )
     parser.add_argument(
         "--report",
@@ -220,22 +248,46 @@ def _add_batch(parser: argparse.ArgumentParser) -> None:
         help="CSV of failed rows with reasons (default: DIR/failed.csv, written if any "
         "fail; never deleted, and only a qrplex report is replaced)",
     )
-
-
-def _progress_printer(enabled: bool) -> Any:
-    def show(summary: Any) -> None:
-        sys.stderr.write(
-            f"\r{summary.done} rows done  ok {summary.written}  skipped {summary.skipped}  "
-            f"failed {summary.failed}"
-        )
-        sys.stderr.flush()
-
-    return show if enabled else None
+    parser.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="run on a Dask cluster: tcp://scheduler:8786, or local / local:N for a "
+        "LocalCluster of N worker processes on this machine (needs qrplex[dask])",
+    )
+    parser.add_argument(
+        "--rate",
+        type=_rate,
+        metavar="N",
+        help="at most N requests per second for the whole batch, split across workers",
+    )
+    parser.add_argument(
+        "--partition-rows",
+        type=_positive_int,
+        metavar="N",
+        help="rows per task shipped to a worker with --dask (default 100)",
+    )
+    parser.add_argument(
+        "--progress-every",
+        type=_seconds,
+        default=10.0,
+        metavar="SECONDS",
+        help="seconds between progress lines when stderr is not a terminal (default 10)",
+    )
+    parser.add_argument(
+        "--verify-manifest",
+        action="store_true",
+        help="re-read every output the manifest in DIR records and check its size and "
+        "SHA-256 (no INPUT needed)",
+    )
 
 
 @contextlib.contextmanager
-def _second_interrupt_exits() -> Iterator[None]:
+def _second_interrupt_exits(stop: threading.Event | None = None) -> Iterator[None]:
     """The first Ctrl-C stops the batch gracefully; a second one ends the process at once.
+
+    With ``stop``, the first Ctrl-C sets it (the batch stops at its next safe point, within
+    a few tens of milliseconds) instead of raising ``KeyboardInterrupt`` wherever the main
+    thread is: a Dask client must not be interrupted in the middle of a call.
 
     The graceful stop waits for the rows already running; a second Ctrl-C does not: it
     exits with 130 without waiting for them (their images are written whole or not at all).
@@ -259,6 +311,9 @@ def _second_interrupt_exits() -> Iterator[None]:
 
     def first(signum: int, frame: Any) -> None:
         signal.signal(signal.SIGINT, second)
+        if stop is not None:
+            stop.set()
+            return
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGINT, first)
@@ -268,16 +323,59 @@ def _second_interrupt_exits() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+def _run_verify(args: argparse.Namespace) -> int:
+    from ._manifest import verify
+    from ._outputs import open_outputs
+
+    outputs = open_outputs(args.out_dir)
+    if not outputs.manifest_parts():
+        return _fail(f"{args.out_dir} has no manifest (nothing to verify)")
+    result = verify(outputs, concurrency=args.concurrency or 8)
+    for problem in result.problems:
+        print(f"row {problem.row}: {problem.name}: {problem.reason}", file=sys.stderr)
+    if result.bad > len(result.problems):
+        print(f"... and {result.bad - len(result.problems)} more", file=sys.stderr)
+    print(
+        f"{result.checked} outputs checked against the manifest: "
+        f"{result.checked - result.bad} match, {result.bad} missing or changed",
+        file=sys.stderr,
+    )
+    return EXIT_ERROR if result.bad else 0
+
+
 def _run_batch(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ._batch import check_report_path, is_report, read_rows, run_batch, write_report
+    from ._outputs import LocalOutputs, open_outputs
+    from ._progress import Progress
     from ._validation import check_defaults
 
+    if args.verify_manifest:
+        if args.input is not None:
+            raise InvalidOptionError("--verify-manifest checks DIR's manifest: give no INPUT")
+        return _run_verify(args)
+    if args.input is None:
+        raise InvalidOptionError("name the INPUT file (or use --verify-manifest)")
     source = Path(args.input)
-    out_dir = Path(args.out_dir)
-    report = Path(args.report) if args.report else out_dir / "failed.csv"
-    check_report_path(report, [source])
+    outputs = open_outputs(args.out_dir)
+    local = isinstance(outputs, LocalOutputs)
+    report: Path | None = Path(args.report) if args.report else None
+    if report is None and local:
+        report = Path(outputs.location) / "failed.csv"
+    if report is not None:
+        check_report_path(report, [source])
+    if args.dask is not None:
+        from ._dask import parse_address
+
+        parse_address(args.dask)  # a malformed address fails before the input is read
+        if str(args.out_dir).lower().startswith("memory://"):
+            raise InvalidOptionError(
+                "--out-dir memory:// is this process's memory, which Dask workers cannot "
+                "write to: give a path every worker mounts, or an object store (s3://...)"
+            )
+    if not local:
+        outputs.prepare()  # a missing driver (s3fs) fails before the input is read
     rows = read_rows(source)  # checked now, read lazily while the batch runs
     defaults = {
         key: value
@@ -290,20 +388,34 @@ def _run_batch(args: argparse.Namespace) -> int:
         if value is not None
     }
     on_terminal = sys.stderr.isatty()
-    with _client(args) as client:
+    progress = Progress(sys.stderr, bar=on_terminal, every=args.progress_every)
+    with contextlib.ExitStack() as stack:
+        client = stack.enter_context(_client(args))
         client.check(args.backend)  # a bad setting fails once, not once per row
         check_defaults(args.symbology, args.format)
-        with _second_interrupt_exits():
+        executor = slots = None
+        if args.dask is not None:
+            from ._dask import dask_executor
+
+            executor, slots = stack.enter_context(dask_executor(args.dask))
+        concurrency = args.concurrency or (1 if executor is not None else 8)
+        stop = threading.Event() if executor is not None else None
+        with _second_interrupt_exits(stop):
             summary = run_batch(
                 client,
                 rows,
-                out_dir,
+                args.out_dir,
                 defaults=defaults,
-                concurrency=args.concurrency,
-                progress=_progress_printer(on_terminal),
+                concurrency=concurrency,
+                progress=progress,
+                executor=executor,
+                slots=slots,
+                partition_rows=args.partition_rows,
+                rate=args.rate,
+                expected=rows.lines,
+                stop=stop,
             )
-    if on_terminal:
-        sys.stderr.write("\n")
+    progress.finish(summary)
     served = ", ".join(f"{name} {count}" for name, count in summary.served_by.most_common())
     counts = (
         f"{summary.written} written, {summary.skipped} skipped (already there), "
@@ -313,11 +425,16 @@ def _run_batch(args: argparse.Namespace) -> int:
         print(f"stopped after {summary.done} rows: {counts}", file=sys.stderr)
     else:
         print(f"{summary.total} rows: {counts}", file=sys.stderr)
-    if summary.failures:
+    if summary.failures and report is None:  # outputs in an object store: the report too
+        from ._batch import report_bytes
+
+        outputs.write("failed.csv", report_bytes(summary))
+        print(f"failed rows and reasons: {args.out_dir.rstrip('/')}/failed.csv", file=sys.stderr)
+    elif summary.failures and report is not None:
         check_report_path(report, [source])  # still true at the end of a long run
         write_report(summary, report)
         print(f"failed rows and reasons: {report}", file=sys.stderr)
-    elif report.is_file() and report.stat().st_size and is_report(report):
+    elif report is not None and report.is_file() and report.stat().st_size and is_report(report):
         print(f"qrplex: {report} is from an earlier run (none failed in this one)", file=sys.stderr)
     if summary.interrupted:
         print("qrplex: interrupted; run the same command again to resume", file=sys.stderr)

@@ -122,7 +122,11 @@ def _declared(pyproject: Path) -> set[str]:
 EXCEPTIONS = {
     # The core installs its default backend, and names the cloud backend as an extra; it finds
     # both through entry points. Its `testing` extra pulls in `qrplex[verify]`.
-    "qrplex": {"declared": {"qrplex", "qrplex-local", "qrplex-cloudinfinite"}, "imported": set()},
+    # Its `s3` extra brings s3fs, which fsspec finds by the s3:// protocol (never imported).
+    "qrplex": {
+        "declared": {"qrplex", "qrplex-local", "qrplex-cloudinfinite", "s3fs"},
+        "imported": set(),
+    },
     # Installed by qrplex only, so it does not declare qrplex back (no cycle).
     "qrplex-local": {"declared": set(), "imported": {"qrplex"}},
     # httpcore looks sniffio up on every async request (see the pyproject comment); uvicorn

@@ -19,7 +19,7 @@ def test_text_input_writes_one_decodable_image_per_line(tmp_path: Path, capsys) 
     source.write_text("alpha\n\nbeta\nγάμμα\n", encoding="utf-8")
     out = tmp_path / "out"
     assert main(["batch", str(source), "--out-dir", str(out)]) == 0
-    files = sorted(out.iterdir())
+    files = sorted(out.glob("*.png"))  # and the manifest folder
     assert [f.name for f in files] == ["000001-alpha.png", "000003-beta.png", "000004.png"]
     assert [decode(f.read_bytes()) for f in files] == ["alpha", "beta", "γάμμα"]
     assert "3 rows: 3 written, 0 skipped (already there), 0 failed" in capsys.readouterr().err
@@ -53,7 +53,8 @@ def test_jsonl_input(tmp_path: Path) -> None:
     source.write_text("\n".join(json.dumps(x) for x in lines), encoding="utf-8")
     out = tmp_path / "out"
     assert main(["batch", str(source), "--out-dir", str(out)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["000001-one.svg", "000002-two.png"]
+    outputs = sorted(p.name for p in out.iterdir() if p.name != "manifest")
+    assert outputs == ["000001-one.svg", "000002-two.png"]
 
 
 def test_bad_input_file_is_a_one_line_error(tmp_path: Path, capsys) -> None:
