@@ -20,13 +20,14 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Final
 
-import httpcore
 import httpx
 
 from qrplex.errors import BackendError, BackendUnavailableError, BadResponseError
 
-from ._budget import AsyncBudgetBackend, Budget, BudgetBackend, request_budget
+from ._async_http import AsyncTransport
+from ._budget import Budget, request_budget
 from ._responses import BACKEND, IDENTITY, REQUEST_ID_HEADER, RawResponse
+from ._sync_http import SyncTransport
 
 __all__ = ["MAX_BODY", "HttpTransport"]
 
@@ -38,10 +39,6 @@ USER_AGENT: Final = "qrplex-cloudinfinite/0.1"
 logger = logging.getLogger("qrplex_cloudinfinite")
 
 Redact = Callable[[str, int], str]
-
-
-_LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connections=20)
-"""httpx's default pool limits."""
 
 
 def _describe(exc: httpx.HTTPError) -> str:
@@ -62,37 +59,6 @@ def _describe(exc: httpx.HTTPError) -> str:
     return "network error"
 
 
-class BudgetHTTPTransport(httpx.HTTPTransport):
-    """httpx's pooled sync transport (no retries), its sockets bounded by the request budget
-    (:class:`~._budget.BudgetBackend`). httpx takes no network backend as an argument, so
-    this builds the httpcore pool itself, as :class:`httpx.HTTPTransport` would without a
-    proxy."""
-
-    def __init__(self) -> None:  # the parent would build a pool only to replace it
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
-            max_connections=_LIMITS.max_connections,
-            max_keepalive_connections=_LIMITS.max_keepalive_connections,
-            keepalive_expiry=_LIMITS.keepalive_expiry,
-            retries=0,
-            network_backend=BudgetBackend(),
-        )
-
-
-class AsyncBudgetHTTPTransport(httpx.AsyncHTTPTransport):
-    """The async :class:`BudgetHTTPTransport` (:class:`~._budget.AsyncBudgetBackend`)."""
-
-    def __init__(self) -> None:
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
-            max_connections=_LIMITS.max_connections,
-            max_keepalive_connections=_LIMITS.max_keepalive_connections,
-            keepalive_expiry=_LIMITS.keepalive_expiry,
-            retries=0,
-            network_backend=AsyncBudgetBackend(),
-        )
-
-
 class HttpTransport:
     """GETs through lazily created, pooled sync and async httpx clients.
 
@@ -102,7 +68,8 @@ class HttpTransport:
         read_timeout: seconds for each read, write and pool wait.
         redact: flattens and blanks secrets out of text quoted in messages.
         transport: an httpx transport for the sync client (tests); default a
-            :class:`BudgetHTTPTransport`. Only the default one bounds a request as a whole.
+            :class:`~._sync_http.SyncTransport`. Only the default one bounds a request as a
+            whole.
         async_transport: the same for the async client.
         max_body: refuse bodies larger than this many bytes.
         now: the clock that stamps ``received_at`` (the one the signatures use).
@@ -140,7 +107,7 @@ class HttpTransport:
         """The sync client, created on first use."""
         with self._lock:
             if self._client is None:
-                transport = self._transport or BudgetHTTPTransport()
+                transport = self._transport or SyncTransport()
                 self._client = httpx.Client(
                     transport=transport,
                     timeout=self._timeout,
@@ -163,7 +130,7 @@ class HttpTransport:
                 stale = (old_client, old_loop)
                 self._async_client = None
             if self._async_client is None:
-                transport = self._async_transport or AsyncBudgetHTTPTransport()
+                transport = self._async_transport or AsyncTransport()
                 self._async_client = httpx.AsyncClient(
                     transport=transport,
                     timeout=self._timeout,
@@ -228,13 +195,17 @@ class HttpTransport:
         read`` seconds, or less when the call's deadline is nearer), or a
         :class:`BackendError`."""
         started = time.monotonic()
+        client = self.client()
         with request_budget(self._limit) as budget:
             try:
-                with self.client().stream(
-                    "GET", url, headers=dict(headers), timeout=self._timeouts(budget)
-                ) as response:
+                response = client.send(
+                    client.build_request("GET", url, headers=headers), stream=True
+                )
+                try:
                     received_at = self._now()
                     body = self._collect(response)
+                finally:
+                    response.close()
             except httpx.HTTPError as exc:
                 raise self._network_error(exc, budget) from exc
         return self._finish(response, body, received_at, started)
@@ -242,30 +213,22 @@ class HttpTransport:
     async def aget(self, url: httpx.URL, headers: Mapping[str, str]) -> RawResponse:
         """Async :meth:`get`."""
         started = time.monotonic()
+        client = self.async_client()
         with request_budget(self._limit) as budget:
             try:
-                async with self.async_client().stream(
-                    "GET", url, headers=dict(headers), timeout=self._timeouts(budget)
-                ) as response:
+                response = await client.send(
+                    client.build_request("GET", url, headers=headers), stream=True
+                )
+                try:
                     received_at = self._now()
                     body = await self._acollect(response)
+                finally:
+                    await response.aclose()
             except httpx.HTTPError as exc:
                 raise self._network_error(exc, budget) from exc
         return self._finish(response, body, received_at, started)
 
     # -- helpers ---------------------------------------------------------------------------
-
-    def _timeouts(self, budget: Budget) -> httpx.Timeout:
-        """The configured timeouts, none longer than the budget (this bounds the wait for
-        a pooled connection, which no socket operation covers)."""
-        left = budget.left()
-        configured = self._timeout
-        return httpx.Timeout(
-            connect=min(configured.connect or left, left),
-            read=min(configured.read or left, left),
-            write=min(configured.write or left, left),
-            pool=min(configured.pool or left, left),
-        )
 
     def _request_id(self, response: httpx.Response) -> str | None:
         value = response.headers.get(REQUEST_ID_HEADER, "").strip()
