@@ -1,7 +1,7 @@
 """The async HTTP engine: an :class:`httpx.AsyncBaseTransport` over asyncio protocols.
 
 The same guarantees as the sync engine (:mod:`._sync_http`: one owner per connection,
-httpx's pool limits, stale connections never trusted and replaced once, every wait bounded
+pool limits, stale connections never trusted and replaced once, every wait bounded
 by its timeout capped at the request budget, bodies raw, TLS as httpx verifies it), on one
 event loop. Why not httpcore: its async pool re-scans every connection several times per
 request (polling each idle socket, quadratic in the pool size) and, with many requests in
@@ -132,11 +132,12 @@ class AsyncTransport(httpx.AsyncBaseTransport):
 
     Args:
         ssl_context: for https; default :func:`httpx.create_ssl_context` (made on first use).
-        limits: pool limits (httpx's defaults).
+        limits: pool limits (:data:`~._sync_http.LIMITS`).
 
     Attributes:
         opened: connections opened so far.
         handshakes: TLS handshakes completed so far.
+        replaced: kept-alive connections that failed before any answer and were replaced.
     """
 
     def __init__(
@@ -144,14 +145,17 @@ class AsyncTransport(httpx.AsyncBaseTransport):
     ) -> None:
         self._ssl = ssl_context
         self._max = limits.max_connections or 1 << 30
-        self._max_idle = limits.max_keepalive_connections or 0
-        self._expiry = limits.keepalive_expiry or 0.0
+        idle = limits.max_keepalive_connections  # None: no limit but the pool's, as httpx has it
+        self._max_idle = self._max if idle is None else idle
+        expiry = limits.keepalive_expiry
+        self._expiry = float("inf") if expiry is None else expiry
         self._idle: dict[Origin, list[_Wire]] = {}
         self._open = 0
         self._waiting: collections.deque[asyncio.Future[None]] = collections.deque()
         self._closed = False
         self.opened = 0
         self.handshakes = 0
+        self.replaced = 0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
@@ -180,6 +184,7 @@ class AsyncTransport(httpx.AsyncBaseTransport):
                         "the server closed the connection without answering", request=request
                     ) from None
                 fresh = True
+                self.replaced += 1
                 continue
             except BaseException:
                 self._discard(connection)

@@ -8,9 +8,8 @@ read timeout (closing a socket does not wake a thread blocked reading it). Here:
 * **One owner per connection**: a connection is taken out of the pool for one exchange and
   put back (or closed) by the thread that used it; no thread ever closes a connection that
   another one holds.
-* **Limits** as httpx's defaults: at most ``max_connections`` open, ``max_keepalive``
-  kept idle, each for at most ``keepalive_expiry`` seconds; a request that finds every
-  connection busy waits at most its ``pool`` timeout.
+* **Limits** (:data:`LIMITS`): at most 100 connections open, each kept idle for at most
+  5 s; a request that finds every connection busy waits at most its ``pool`` timeout.
 * **A stale connection is never trusted**: an idle one that has become readable (the
   server closed it, or sent something unasked) is closed, not used; one the server closes
   just as the request goes out (no byte of an answer yet) is replaced once by a new
@@ -44,8 +43,12 @@ from ._http1 import MAX_HEAD, Body, Head, ProtocolError, encode_request, parse_h
 
 __all__ = ["LIMITS", "SyncTransport"]
 
-LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connections=20)
-"""httpx's default pool limits."""
+LIMITS: Final = httpx.Limits(
+    max_connections=100, max_keepalive_connections=100, keepalive_expiry=5.0
+)
+"""httpx's default pool limits, but every connection may stay idle (for 5 s): with more
+requests in flight than 20 (httpx's idle limit), answers arriving together would otherwise
+close the surplus and open new connections (a TLS handshake each) a moment later."""
 
 _READ: Final = 256 * 1024
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
@@ -90,11 +93,12 @@ class SyncTransport(httpx.BaseTransport):
 
     Args:
         ssl_context: for https; default :func:`httpx.create_ssl_context` (made on first use).
-        limits: pool limits (httpx's defaults).
+        limits: pool limits (:data:`LIMITS`).
 
     Attributes:
         opened: connections opened so far.
         handshakes: TLS handshakes completed so far.
+        replaced: kept-alive connections that failed before any answer and were replaced.
     """
 
     def __init__(
@@ -102,14 +106,17 @@ class SyncTransport(httpx.BaseTransport):
     ) -> None:
         self._ssl = ssl_context
         self._max = limits.max_connections or 1 << 30
-        self._max_idle = limits.max_keepalive_connections or 0
-        self._expiry = limits.keepalive_expiry or 0.0
+        idle = limits.max_keepalive_connections  # None: no limit but the pool's, as httpx has it
+        self._max_idle = self._max if idle is None else idle
+        expiry = limits.keepalive_expiry
+        self._expiry = float("inf") if expiry is None else expiry
         self._idle: dict[Origin, list[_Connection]] = {}
         self._open = 0
         self._cond = threading.Condition(threading.Lock())
         self._closed = False
         self.opened = 0
         self.handshakes = 0
+        self.replaced = 0
 
     # -- the exchange ----------------------------------------------------------------------
 
@@ -137,6 +144,7 @@ class SyncTransport(httpx.BaseTransport):
                         "the server closed the connection without answering", request=request
                     ) from None
                 fresh = True
+                self.replaced += 1
                 continue
             except BaseException:
                 self._discard(connection)
