@@ -636,3 +636,20 @@ def test_a_password_in_the_endpoint_never_shows(
     for text in shown:
         assert "hunter2" not in text
         assert "er2@" not in text
+
+
+def test_the_request_on_the_wire(serve: Callable[..., HostileService]) -> None:
+    """What the engine sends: one signed GET with the plugin's User-Agent, asking for an
+    uncompressed answer (the request is built directly, not by ``httpx.Client``)."""
+    service = serve(answer(200, image_xml(local_png("wire", 300))))
+    backend = CloudInfiniteBackend(settings(service))
+    try:
+        backend.render(CodeRequest(content="wire", symbology="qr", format="png", width=300))
+    finally:
+        backend.close()
+    (seen,) = service.seen
+    assert seen.target.startswith("/?ci-process=qrcode-generate&qrcode-content=wire&")
+    assert seen.headers["user-agent"] == "qrplex-cloudinfinite/0.1"
+    assert seen.headers["accept-encoding"] == "identity"
+    assert seen.headers["host"] == service.base_url.removeprefix("http://")
+    assert seen.headers["authorization"].startswith("q-sign-algorithm=sha1&q-ak=AKID")

@@ -89,6 +89,7 @@ class HttpTransport:
     ) -> None:
         self._host = host
         self._timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
+        self._extensions = {"timeout": self._timeout.as_dict()}
         self._limit = connect_timeout + read_timeout
         self._redact = redact
         self._transport = transport
@@ -198,9 +199,7 @@ class HttpTransport:
         client = self.client()
         with request_budget(self._limit) as budget:
             try:
-                response = client.send(
-                    client.build_request("GET", url, headers=headers), stream=True
-                )
+                response = client.send(self._request(url, headers), stream=True)
                 try:
                     received_at = self._now()
                     body = self._collect(response)
@@ -216,9 +215,7 @@ class HttpTransport:
         client = self.async_client()
         with request_budget(self._limit) as budget:
             try:
-                response = await client.send(
-                    client.build_request("GET", url, headers=headers), stream=True
-                )
+                response = await client.send(self._request(url, headers), stream=True)
                 try:
                     received_at = self._now()
                     body = await self._acollect(response)
@@ -229,6 +226,16 @@ class HttpTransport:
         return self._finish(response, body, received_at, started)
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _request(self, url: httpx.URL, headers: Mapping[str, str]) -> httpx.Request:
+        """The request, built directly: :meth:`httpx.Client.build_request` would parse the URL
+        again and merge the client's (empty) cookies and (constant) headers on every call."""
+        return httpx.Request(
+            "GET",
+            url,
+            headers={"user-agent": USER_AGENT, **headers},
+            extensions=self._extensions,
+        )
 
     def _request_id(self, response: httpx.Response) -> str | None:
         value = response.headers.get(REQUEST_ID_HEADER, "").strip()
