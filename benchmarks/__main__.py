@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import batch, cloud_vs_sdk, local_vs_raw, startup, unreachable
+from . import batch, client_cost, cloud_vs_sdk, local_vs_raw, startup, unreachable
 from ._docs import DOCS, paste_results
 from ._machine import (
     describe,
@@ -46,10 +46,11 @@ SECTIONS: dict[str, tuple[str, Callable[[Profile, int], Section]]] = {
     "unreachable": ("Cloud unreachable: circuit breaker", unreachable.run),
     "startup": ("Start-up", startup.run),
     "batch": ("Batch on all cores", batch.run),
+    "client": ("The cloud client's own cost, against a canned server", client_cost.run),
 }
 """Every section, in run order: key -> (title, runner)."""
 
-QUIET_SECTIONS = frozenset({"cloud", "batch"})
+QUIET_SECTIONS = frozenset({"cloud", "batch", "client"})
 """Sections that use both cores: before them the run waits (a little) for a quiet machine."""
 
 
