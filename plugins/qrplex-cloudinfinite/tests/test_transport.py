@@ -296,3 +296,22 @@ def test_bytes_past_the_body_make_the_connection_unusable() -> None:
     assert body.feed(b"abcHTTP/1.1 200 OK") == [b"abc"]
     assert body.done
     assert not body.keep_alive
+
+
+def test_a_head_longer_than_64_kib_is_refused_sync_and_async(serve: Any) -> None:
+    server = serve(b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n")
+    backend = backend_for(server, timeout="1,1")
+
+    async def main() -> None:
+        try:
+            await backend.arender(REQUEST)
+        finally:
+            await backend.aclose()
+
+    try:
+        with pytest.raises(BackendUnavailableError, match="head is longer than 65536 bytes"):
+            backend.render(REQUEST)
+        with pytest.raises(BackendUnavailableError, match="head is longer than 65536 bytes"):
+            asyncio.run(main())
+    finally:
+        backend.close()

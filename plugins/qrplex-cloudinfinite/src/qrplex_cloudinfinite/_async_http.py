@@ -211,6 +211,10 @@ class AsyncTransport(httpx.AsyncBaseTransport):
         data = b""
         while True:
             end = data.find(b"\r\n\r\n")
+            if end > MAX_HEAD:
+                raise httpx.RemoteProtocolError(
+                    f"the answer's head is longer than {MAX_HEAD} bytes", request=request
+                )
             if end < 0:
                 if len(data) > MAX_HEAD:
                     raise httpx.RemoteProtocolError(
@@ -268,6 +272,9 @@ class AsyncTransport(httpx.AsyncBaseTransport):
                     return connection
                 self._open -= 1
                 connection.close()
+            if self._open >= self._max and fresh and idle:
+                idle.pop(0).close()  # a fresh one is needed: make room
+                self._open -= 1
             if self._open >= self._max:
                 self._evict_other_idle(origin)
             if self._open < self._max:

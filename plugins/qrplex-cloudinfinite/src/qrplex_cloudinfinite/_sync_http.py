@@ -180,6 +180,10 @@ class SyncTransport(httpx.BaseTransport):
         data = b""
         while True:  # the head, skipping interim (1xx) answers
             end = data.find(b"\r\n\r\n")
+            if end > MAX_HEAD:
+                raise httpx.RemoteProtocolError(
+                    f"the answer's head is longer than {MAX_HEAD} bytes", request=request
+                )
             if end < 0:
                 if len(data) > MAX_HEAD:
                     raise httpx.RemoteProtocolError(
@@ -241,6 +245,9 @@ class SyncTransport(httpx.BaseTransport):
                             connection.reused = True
                             return connection
                         stale.append(connection)
+                        self._open -= 1
+                    if self._open >= self._max and fresh and idle:
+                        stale.append(idle.pop(0))  # a fresh one is needed: make room
                         self._open -= 1
                     if self._open >= self._max:
                         self._evict_other_idle(origin, stale)
