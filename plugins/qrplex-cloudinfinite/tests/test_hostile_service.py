@@ -638,13 +638,26 @@ def test_a_password_in_the_endpoint_never_shows(
         assert "er2@" not in text
 
 
-def test_the_request_on_the_wire(serve: Callable[..., HostileService]) -> None:
-    """What the engine sends: one signed GET with the plugin's User-Agent, asking for an
-    uncompressed answer (the request is built directly, not by ``httpx.Client``)."""
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_the_request_on_the_wire(serve: Callable[..., HostileService], asynchronous: bool) -> None:
+    """What the engines send: one signed GET with the plugin's User-Agent, asking for an
+    uncompressed answer (the request is built directly, not by ``httpx.Client``, and its path
+    and query travel in the ``target`` extension)."""
     service = serve(answer(200, image_xml(local_png("wire", 300))))
     backend = CloudInfiniteBackend(settings(service))
+    request = CodeRequest(content="wire", symbology="qr", format="png", width=300)
+
+    async def main() -> None:
+        try:
+            await backend.arender(request)
+        finally:
+            await backend.aclose()
+
     try:
-        backend.render(CodeRequest(content="wire", symbology="qr", format="png", width=300))
+        if asynchronous:
+            asyncio.run(main())
+        else:
+            backend.render(request)
     finally:
         backend.close()
     (seen,) = service.seen

@@ -166,7 +166,7 @@ class AsyncTransport(httpx.AsyncBaseTransport):
         try:
             wire = encode_request(
                 request.method.encode("ascii"),
-                url.raw_path,
+                request.extensions.get("target") or url.raw_path,
                 request.headers.raw,
                 await request.aread(),
             )

@@ -127,8 +127,9 @@ class SyncTransport(httpx.BaseTransport):
             raise httpx.UnsupportedProtocol(f"unsupported URL scheme {url.scheme!r}")
         timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
         try:
+            target = request.extensions.get("target") or url.raw_path  # httpcore's extension
             wire = encode_request(
-                request.method.encode("ascii"), url.raw_path, request.headers.raw, request.read()
+                request.method.encode("ascii"), target, request.headers.raw, request.read()
             )
         except ProtocolError as exc:
             raise httpx.LocalProtocolError(str(exc), request=request) from None

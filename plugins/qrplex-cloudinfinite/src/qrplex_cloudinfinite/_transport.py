@@ -63,6 +63,7 @@ class HttpTransport:
     """GETs through lazily created, pooled sync and async httpx clients.
 
     Args:
+        base: the service's ``scheme://host[:port]``.
         host: ``host[:port]`` of the service, for messages.
         connect_timeout: seconds to connect.
         read_timeout: seconds for each read, write and pool wait.
@@ -78,6 +79,7 @@ class HttpTransport:
     def __init__(
         self,
         *,
+        base: httpx.URL,
         host: str,
         connect_timeout: float,
         read_timeout: float,
@@ -87,6 +89,7 @@ class HttpTransport:
         max_body: int = MAX_BODY,
         now: Callable[[], float] = time.time,
     ) -> None:
+        self._base = base
         self._host = host
         self._timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
         self._extensions = {"timeout": self._timeout.as_dict()}
@@ -191,15 +194,17 @@ class HttpTransport:
 
     # -- requests --------------------------------------------------------------------------
 
-    def get(self, url: httpx.URL, headers: Mapping[str, str]) -> RawResponse:
-        """GET ``url``; the whole answer within the size cap and the time budget (``connect +
-        read`` seconds, or less when the call's deadline is nearer), or a
-        :class:`BackendError`."""
+    def get(self, target: bytes, headers: Mapping[str, str]) -> RawResponse:
+        """GET ``target`` (``/?query``) from the service; the whole answer within the size cap
+        and the time budget (``connect + read`` seconds, or less when the call's deadline is
+        nearer), or a :class:`BackendError`."""
         started = time.monotonic()
         client = self.client()
         with request_budget(self._limit) as budget:
             try:
-                response = client.send(self._request(url, headers), stream=True)
+                response = client.send(
+                    self._request(target, headers, native=self._transport is None), stream=True
+                )
                 try:
                     received_at = self._now()
                     body = self._collect(response)
@@ -209,13 +214,14 @@ class HttpTransport:
                 raise self._network_error(exc, budget) from exc
         return self._finish(response, body, received_at, started)
 
-    async def aget(self, url: httpx.URL, headers: Mapping[str, str]) -> RawResponse:
+    async def aget(self, target: bytes, headers: Mapping[str, str]) -> RawResponse:
         """Async :meth:`get`."""
         started = time.monotonic()
         client = self.async_client()
         with request_budget(self._limit) as budget:
             try:
-                response = await client.send(self._request(url, headers), stream=True)
+                request = self._request(target, headers, native=self._async_transport is None)
+                response = await client.send(request, stream=True)
                 try:
                     received_at = self._now()
                     body = await self._acollect(response)
@@ -227,14 +233,21 @@ class HttpTransport:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _request(self, url: httpx.URL, headers: Mapping[str, str]) -> httpx.Request:
+    def _request(self, target: bytes, headers: Mapping[str, str], *, native: bool) -> httpx.Request:
         """The request, built directly: :meth:`httpx.Client.build_request` would parse the URL
-        again and merge the client's (empty) cookies and (constant) headers on every call."""
+        again and merge the client's (empty) cookies and (constant) headers on every call.
+
+        For the backend's own transports (``native``) the URL stays the service's base URL,
+        parsed once, and the ``target`` request extension (as httpcore defines it) carries the
+        path and query: httpx would otherwise check every character of a query the backend
+        has just percent-encoded. Any other transport gets the whole URL.
+        """
+        url = self._base if native else self._base.copy_with(raw_path=target)
         return httpx.Request(
             "GET",
             url,
             headers={"user-agent": USER_AGENT, **headers},
-            extensions=self._extensions,
+            extensions={**self._extensions, "target": target} if native else self._extensions,
         )
 
     def _request_id(self, response: httpx.Response) -> str | None:
