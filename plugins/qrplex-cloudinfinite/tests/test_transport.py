@@ -21,7 +21,7 @@ import qrplex
 from qrplex import CodeRequest
 from qrplex.errors import BackendUnavailableError
 from qrplex_cloudinfinite import CloudInfiniteBackend
-from qrplex_cloudinfinite._http1 import Body, Head, ProtocolError, parse_head
+from qrplex_cloudinfinite._http1 import Body, Head, ProtocolError, encode_request, parse_head
 from qrplex_cloudinfinite._sync_http import SyncTransport
 
 CONTENT = "https://example.com/transport"
@@ -315,3 +315,20 @@ def test_a_head_longer_than_64_kib_is_refused_sync_and_async(serve: Any) -> None
             asyncio.run(main())
     finally:
         backend.close()
+
+
+@pytest.mark.parametrize(
+    ("target", "headers"),
+    [
+        (b"/?a=1 HTTP/1.1\r\nX-Injected: 1", []),
+        (b"/?a=\n", []),
+        (b"http://elsewhere/", []),
+        (b"/", [(b"x-a", b"1\r\nX-Injected: 1")]),
+        (b"/", [(b"bad name", b"1")]),
+    ],
+)
+def test_nothing_can_be_smuggled_into_a_request(
+    target: bytes, headers: list[tuple[bytes, bytes]]
+) -> None:
+    with pytest.raises(ProtocolError):
+        encode_request(b"GET", target, headers, b"")

@@ -34,6 +34,7 @@ _MAX_CHUNK_LINE: Final = 1024
 _STATUS = re.compile(rb"HTTP/1\.([01]) ([0-9]{3})(?: ([^\r\n]*))?\Z")
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _HEX = re.compile(rb"[0-9A-Fa-f]{1,16}\Z")
+_UNSAFE_TARGET = re.compile(rb"[\x00-\x20\x7f-\xff]")
 
 
 class ProtocolError(Exception):
@@ -66,6 +67,8 @@ def encode_request(
 ) -> bytes:
     """The bytes of one request (``headers`` as given; a body needs its ``Content-Length``
     among them, which httpx puts there)."""
+    if not target.startswith(b"/") or _UNSAFE_TARGET.search(target):
+        raise ProtocolError("the request target is not an origin-form path of visible ASCII")
     for name, value in headers:
         if b"\r" in value or b"\n" in value or not _TOKEN.match(name):
             raise ProtocolError("a request header has a line break or an invalid name")
