@@ -15,10 +15,10 @@ deadline, set by the core around every attempt), so one attempt never outlives i
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from contextlib import AbstractContextManager
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
+from functools import lru_cache
 
 import qrplex
 
@@ -50,21 +50,38 @@ class Budget:
 _BUDGET: ContextVar[Budget | None] = ContextVar("qrplex_cloudinfinite_budget", default=None)
 
 
-@contextmanager
-def request_budget(limit: float) -> Iterator[Budget]:
-    """Within the block, network operations of this thread or task are bounded by ``limit``
-    seconds from now, or by the call's deadline (:func:`qrplex.time_left`) if that comes
-    first."""
+class _Scope:
+    """Installs a budget for the block of a ``with`` statement (cheaper than a generator
+    context manager, on every request)."""
+
+    __slots__ = ("_budget", "_token")
+
+    def __init__(self, budget: Budget) -> None:
+        self._budget = budget
+        self._token: Token[Budget | None] | None = None
+
+    def __enter__(self) -> Budget:
+        self._token = _BUDGET.set(self._budget)
+        return self._budget
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._token is not None:
+            _BUDGET.reset(self._token)
+
+
+@lru_cache(maxsize=16)
+def _limit_reason(limit: float) -> str:
+    return f"the request's {limit:g} s limit"
+
+
+def request_budget(limit: float) -> AbstractContextManager[Budget]:
+    """Within the ``with`` block, network operations of this thread or task are bounded by
+    ``limit`` seconds from now, or by the call's deadline (:func:`qrplex.time_left`) if that
+    comes first."""
     deadline = qrplex.time_left()
     if deadline is not None and deadline <= limit:
-        budget = Budget(time.monotonic() + deadline, "the call's deadline")
-    else:
-        budget = Budget(time.monotonic() + limit, f"the request's {limit:g} s limit")
-    token = _BUDGET.set(budget)
-    try:
-        yield budget
-    finally:
-        _BUDGET.reset(token)
+        return _Scope(Budget(time.monotonic() + deadline, "the call's deadline"))
+    return _Scope(Budget(time.monotonic() + limit, _limit_reason(limit)))
 
 
 def cap(timeout: float | None) -> float | None:

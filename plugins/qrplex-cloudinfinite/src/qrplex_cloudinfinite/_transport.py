@@ -13,7 +13,6 @@ network-level failure becomes a :class:`~qrplex.errors.BackendUnavailableError`.
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import threading
 import time
@@ -279,24 +278,26 @@ class HttpTransport:
             return b""
         if response.is_stream_consumed:  # read by a custom (test) transport already
             return self._collect_read(response)
-        body = io.BytesIO()
+        chunks, size = [], 0
         for chunk in response.iter_raw():
-            if body.tell() + len(chunk) > self._max_body:
+            size += len(chunk)
+            if size > self._max_body:
                 raise self._too_large(response)
-            body.write(chunk)
-        return body.getvalue()
+            chunks.append(chunk)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     async def _acollect(self, response: httpx.Response) -> bytes:
         if not self._readable(response):
             return b""
         if response.is_stream_consumed:
             return self._collect_read(response)
-        body = io.BytesIO()
+        chunks, size = [], 0
         async for chunk in response.aiter_raw():
-            if body.tell() + len(chunk) > self._max_body:
+            size += len(chunk)
+            if size > self._max_body:
                 raise self._too_large(response)
-            body.write(chunk)
-        return body.getvalue()
+            chunks.append(chunk)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     def _collect_read(self, response: httpx.Response) -> bytes:
         if len(response.content) > self._max_body:
