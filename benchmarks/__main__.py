@@ -22,7 +22,15 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import batch, cloud_vs_sdk, emulator_cost, local_vs_raw, startup, unreachable
+from . import (
+    batch,
+    client_cost,
+    cloud_vs_sdk,
+    emulator_cost,
+    local_vs_raw,
+    startup,
+    unreachable,
+)
 from ._docs import DOCS, paste_results
 from ._machine import (
     describe,
@@ -48,10 +56,11 @@ SECTIONS: dict[str, tuple[str, Callable[[Profile, int], Section]]] = {
     "batch": ("Batch on all cores", batch.run),
     "emulator": ("The emulator's own cost per request", emulator_cost.run),
     "scale": ("Scaling out: Dask and coordinator memory", batch.run_scale),
+    "client": ("The cloud client's own cost, against a canned server", client_cost.run),
 }
 """Every section, in run order: key -> (title, runner)."""
 
-QUIET_SECTIONS = frozenset({"cloud", "batch", "emulator", "scale"})
+QUIET_SECTIONS = frozenset({"cloud", "batch", "emulator", "scale", "client"})
 """Sections that use both cores: before them the run waits (a little) for a quiet machine."""
 
 

@@ -72,7 +72,7 @@ def _per_request(pid: int, port: int, requests: Sequence[bytes]) -> float:
 
 
 def run(profile: Profile, number: int) -> Section:
-    """Measure section 6."""
+    """Measure the emulator-cost section."""
     section = Section(number, "emulator", "The emulator's own cost per request")
     quick = profile.name == "quick"
     rounds, size = (3, 300) if quick else (7, 2000)

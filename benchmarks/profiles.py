@@ -6,6 +6,8 @@ Not part of the benchmark run: these are the profiles behind the explanations in
 
     uv run python -m benchmarks.profiles cloud-sync    # Client.generate against the emulator
     uv run python -m benchmarks.profiles cloud-async   # 16 agenerate in flight
+    uv run python -m benchmarks.profiles canned-sync   # Client.generate, canned server
+    uv run python -m benchmarks.profiles canned-async  # 64 agenerate in flight, canned server
     uv run python -m benchmarks.profiles local         # Client.generate, local QR PNG
     uv run python -m benchmarks.profiles make          # `qrplex make` in a fresh process
 
@@ -28,6 +30,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from ._canned import CannedServer
+from ._canned_rig import CannedRig
 from ._cloud_rig import CONTENT, IN_FLIGHT, WIDTH, CloudRig
 from ._emulator import EmulatorProcess
 from .startup import environment as startup_environment
@@ -106,6 +110,30 @@ def _cloud(asynchronous: bool, calls: int) -> str:
     return _report(stats, calls)
 
 
+def _canned(asynchronous: bool, calls: int) -> str:
+    """The client alone: against a canned server (the emulator's answer, served at once)."""
+    from .client_cost import IN_FLIGHT as WIDE
+    from .client_cost import _answer
+
+    loop = asyncio.new_event_loop()
+    pool = ThreadPoolExecutor(WIDE)
+    try:
+        with CannedServer(_answer()) as server:
+            rig = CannedRig(server, loop, pool, WIDE)
+            try:
+                rig.check()
+                case = rig.concurrent()[0] if asynchronous else rig.sequential()[0]
+                calls = max(WIDE, calls // WIDE * WIDE)
+                case.run(WIDE * 4)  # warm up
+                stats = _profile(lambda: case.run(calls))
+            finally:
+                rig.close()
+    finally:
+        loop.close()
+        pool.shutdown()
+    return _report(stats, calls)
+
+
 def _local(calls: int) -> str:
     import qrplex
 
@@ -139,7 +167,10 @@ def _make() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the profile asked for."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.profiles", description=__doc__)
-    parser.add_argument("what", choices=["cloud-sync", "cloud-async", "local", "make"])
+    parser.add_argument(
+        "what",
+        choices=["cloud-sync", "cloud-async", "canned-sync", "canned-async", "local", "make"],
+    )
     parser.add_argument("--calls", type=int, default=960, help="calls to profile (960)")
     args = parser.parse_args(argv)
     calls = max(IN_FLIGHT, args.calls // IN_FLIGHT * IN_FLIGHT)
@@ -147,6 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(_cloud(False, calls))
     elif args.what == "cloud-async":
         print(_cloud(True, calls))
+    elif args.what in ("canned-sync", "canned-async"):
+        print(_canned(args.what == "canned-async", args.calls))
     elif args.what == "local":
         print(_local(calls))
     else:

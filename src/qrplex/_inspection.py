@@ -149,8 +149,27 @@ def png_size(data: bytes) -> tuple[int, int] | None:
     return header[0], header[1]
 
 
-def _png_chunks(data: bytes) -> tuple[tuple[int, int, int, int, int], list[memoryview]]:
+_PngChunks = tuple[tuple[int, int, int, int, int], list[memoryview]]
+
+_last_png: tuple[bytes, _PngChunks] | None = None
+"""The last PNG walked whole, and what the walk found: a backend that reads its image's
+header (:func:`read_header`) and the core's check (:func:`inspect_image`) of the same bytes
+object walk its chunks and CRCs once, not twice."""
+
+
+def _png_chunks(data: bytes) -> _PngChunks:
     """``IHDR``'s (width, height, bit depth, colour type, interlace) and the ``IDAT`` chunks."""
+    global _last_png
+    last = _last_png  # one read: another thread may replace it meanwhile
+    if last is not None and last[0] is data:
+        return last[1]
+    found = _walk_png(data)
+    if type(data) is bytes:  # immutable: the same object always has the same chunks
+        _last_png = (data, found)
+    return found
+
+
+def _walk_png(data: bytes) -> _PngChunks:
     if not data.startswith(_PNG_MAGIC):
         raise ImageDefectError("no PNG signature")
     view = memoryview(data)

@@ -607,3 +607,34 @@ def test_redactor_is_fast_on_huge_text() -> None:
     assert SECRET_KEY[:5] not in text
     assert len(text) <= 300
     assert text.endswith("…")
+
+
+class CountingRedactor(Redactor):
+    """A :class:`Redactor` that counts its calls."""
+
+    calls = 0
+
+    def __call__(self, text: str, limit: int = 300) -> str:
+        self.calls += 1
+        return super().__call__(text, limit)
+
+
+def test_a_good_answer_pays_for_no_redaction() -> None:
+    redact = CountingRedactor([SECRET_ID, SECRET_KEY])
+    good = raw(body=success_xml(png(300)))
+    assert error_for(good, redact, bucket="examplebucket-1250000000") is None
+    assert rendering_from(good, width=300, redact=redact).width == 300
+    assert redact.calls == 0
+
+
+def test_a_bad_answer_still_blanks_secrets_out_of_its_request_id() -> None:
+    redact = CountingRedactor([SECRET_ID, SECRET_KEY])
+    bad = raw(body=success_xml(png(200)), request_id=f"id-{SECRET_KEY}")
+    with pytest.raises(BadResponseError) as caught:
+        rendering_from(bad, width=300, redact=redact)
+    assert caught.value.request_id == "id-***"
+    refused = error_for(
+        raw(403, error_xml("AccessDenied", "no"), request_id=f"x{SECRET_ID}"), redact, bucket="b"
+    )
+    assert refused is not None
+    assert refused.request_id == "x***"

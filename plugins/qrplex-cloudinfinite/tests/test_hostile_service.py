@@ -636,3 +636,33 @@ def test_a_password_in_the_endpoint_never_shows(
     for text in shown:
         assert "hunter2" not in text
         assert "er2@" not in text
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_the_request_on_the_wire(serve: Callable[..., HostileService], asynchronous: bool) -> None:
+    """What the engines send: one signed GET with the plugin's User-Agent, asking for an
+    uncompressed answer (the request is built directly, not by ``httpx.Client``, and its path
+    and query travel in the ``target`` extension)."""
+    service = serve(answer(200, image_xml(local_png("wire", 300))))
+    backend = CloudInfiniteBackend(settings(service))
+    request = CodeRequest(content="wire", symbology="qr", format="png", width=300)
+
+    async def main() -> None:
+        try:
+            await backend.arender(request)
+        finally:
+            await backend.aclose()
+
+    try:
+        if asynchronous:
+            asyncio.run(main())
+        else:
+            backend.render(request)
+    finally:
+        backend.close()
+    (seen,) = service.seen
+    assert seen.target.startswith("/?ci-process=qrcode-generate&qrcode-content=wire&")
+    assert seen.headers["user-agent"] == "qrplex-cloudinfinite/0.1"
+    assert seen.headers["accept-encoding"] == "identity"
+    assert seen.headers["host"] == service.base_url.removeprefix("http://")
+    assert seen.headers["authorization"].startswith("q-sign-algorithm=sha1&q-ak=AKID")

@@ -70,10 +70,11 @@ _MODES: Final = {"qr": "0", "ean13": "1"}
 
 @dataclass(frozen=True, slots=True)
 class _Call:
-    """One prepared request: the signed parameters, the URL and the expected width."""
+    """One prepared request: the signed parameters, the request target (``/?query``, ASCII)
+    and the expected width."""
 
     params: dict[str, str]
-    url: httpx.URL
+    target: bytes
     width: int
 
 
@@ -137,6 +138,7 @@ class CloudInfiniteBackend(Backend):
         self._base = httpx.URL(self._settings.base_url)
         self._host = self._base.netloc.decode("ascii")
         self._http = HttpTransport(
+            base=self._base,
             host=self._host,
             connect_timeout=self._settings.connect_timeout,
             read_timeout=self._settings.read_timeout,
@@ -179,8 +181,7 @@ class CloudInfiniteBackend(Backend):
             )
         except UnicodeEncodeError:
             raise InvalidContentError("content is not valid Unicode text") from None
-        url = self._base.copy_with(raw_path=f"/?{query}".encode("ascii"))
-        return _Call(params=params, url=url, width=width)
+        return _Call(params=params, target=f"/?{query}".encode("ascii"), width=width)
 
     def _headers(self, call: _Call) -> dict[str, str]:
         signed = {"host": self._host}
@@ -211,6 +212,8 @@ class CloudInfiniteBackend(Backend):
         Raises :class:`BackendAuthError` when the service's time is more than a day off:
         that is a clock to fix (or a forged answer), not one to follow.
         """
+        if response.status != 403:  # the common case: nothing to learn, nothing to import
+            return None
         from ._clock import Correction, parse_server_time
         from ._responses import error_for, skew_server_time
 
@@ -260,19 +263,19 @@ class CloudInfiniteBackend(Backend):
     def render(self, request: CodeRequest) -> Rendering:
         """Render ``request`` with one signed call (two after a clock-skew refusal)."""
         call = self._prepare(request)
-        response = self._http.get(call.url, self._headers(call))
+        response = self._http.get(call.target, self._headers(call))
         learned = self._learn_skew(response)
         if learned is not None:
-            response = self._http.get(call.url, self._headers(call))
+            response = self._http.get(call.target, self._headers(call))
         return self._result(call, response, learned)
 
     async def arender(self, request: CodeRequest) -> Rendering:
         """Async :meth:`render`, on the backend's own :class:`httpx.AsyncClient`."""
         call = self._prepare(request)
-        response = await self._http.aget(call.url, self._headers(call))
+        response = await self._http.aget(call.target, self._headers(call))
         learned = self._learn_skew(response)
         if learned is not None:
-            response = await self._http.aget(call.url, self._headers(call))
+            response = await self._http.aget(call.target, self._headers(call))
         return self._result(call, response, learned)
 
     def close(self) -> None:

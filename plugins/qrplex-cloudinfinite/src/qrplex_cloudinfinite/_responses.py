@@ -265,9 +265,9 @@ def error_for(response: RawResponse, redact: Redactor, *, bucket: str) -> Backen
             backend=BACKEND,
             status=status,
         )
-    request_id = redact(request_id, 128)
     if status == 200:
         return None
+    request_id = redact(request_id, 128)
     error = response.service_error
     code = redact(error.code, 64) if error.code else None
     message = redact(error.message) if error.message else f"HTTP {status} from the service"
@@ -322,9 +322,10 @@ def image_size(data: bytes) -> tuple[str, int, int]:
 def rendering_from(response: RawResponse, *, width: int, redact: Redactor) -> Rendering:
     """The image in a 200 answer, checked: ``<Response><ResultImage>base64</ResultImage>``,
     a real PNG/JPEG, exactly ``width`` pixels wide. :class:`BadResponseError` otherwise."""
-    request_id = redact(response.request_id or "", 128) or None
 
     def bad(problem: str) -> BadResponseError:
+        # The request id is redacted only for an error: a good answer does not pay for it.
+        request_id = redact(response.request_id or "", 128) or None
         return BadResponseError(
             problem, backend=BACKEND, status=response.status, request_id=request_id
         )

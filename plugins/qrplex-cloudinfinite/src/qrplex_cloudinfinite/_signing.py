@@ -37,6 +37,7 @@ __all__ = [
 ]
 
 _SAFE = "-_.~"
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
 _TIME = re.compile(r"\A[0-9]{1,20};[0-9]{1,20}\Z")
 SIGNATURE_FIELDS = (
     "q-sign-algorithm",
@@ -55,6 +56,8 @@ def cos_quote(text: str) -> str:
     UTF-8 bytes; everything except ``A-Z a-z 0-9 - _ . ~`` is encoded with uppercase hex;
     a space becomes ``%20`` (never ``+``) and ``/`` becomes ``%2F``.
     """
+    if _UNRESERVED.fullmatch(text):  # most names and values: nothing to encode
+        return text
     return quote(text.encode("utf-8"), safe=_SAFE)
 
 

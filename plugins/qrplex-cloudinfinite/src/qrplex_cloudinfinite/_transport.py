@@ -13,20 +13,20 @@ network-level failure becomes a :class:`~qrplex.errors.BackendUnavailableError`.
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Final
 
-import httpcore
 import httpx
 
 from qrplex.errors import BackendError, BackendUnavailableError, BadResponseError
 
-from ._budget import AsyncBudgetBackend, Budget, BudgetBackend, request_budget
+from ._async_http import AsyncTransport
+from ._budget import Budget, request_budget
 from ._responses import BACKEND, IDENTITY, REQUEST_ID_HEADER, RawResponse
+from ._sync_http import SyncTransport
 
 __all__ = ["MAX_BODY", "HttpTransport"]
 
@@ -38,10 +38,6 @@ USER_AGENT: Final = "qrplex-cloudinfinite/0.1"
 logger = logging.getLogger("qrplex_cloudinfinite")
 
 Redact = Callable[[str, int], str]
-
-
-_LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connections=20)
-"""httpx's default pool limits."""
 
 
 def _describe(exc: httpx.HTTPError) -> str:
@@ -62,47 +58,18 @@ def _describe(exc: httpx.HTTPError) -> str:
     return "network error"
 
 
-class BudgetHTTPTransport(httpx.HTTPTransport):
-    """httpx's pooled sync transport (no retries), its sockets bounded by the request budget
-    (:class:`~._budget.BudgetBackend`). httpx takes no network backend as an argument, so
-    this builds the httpcore pool itself, as :class:`httpx.HTTPTransport` would without a
-    proxy."""
-
-    def __init__(self) -> None:  # the parent would build a pool only to replace it
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
-            max_connections=_LIMITS.max_connections,
-            max_keepalive_connections=_LIMITS.max_keepalive_connections,
-            keepalive_expiry=_LIMITS.keepalive_expiry,
-            retries=0,
-            network_backend=BudgetBackend(),
-        )
-
-
-class AsyncBudgetHTTPTransport(httpx.AsyncHTTPTransport):
-    """The async :class:`BudgetHTTPTransport` (:class:`~._budget.AsyncBudgetBackend`)."""
-
-    def __init__(self) -> None:
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
-            max_connections=_LIMITS.max_connections,
-            max_keepalive_connections=_LIMITS.max_keepalive_connections,
-            keepalive_expiry=_LIMITS.keepalive_expiry,
-            retries=0,
-            network_backend=AsyncBudgetBackend(),
-        )
-
-
 class HttpTransport:
     """GETs through lazily created, pooled sync and async httpx clients.
 
     Args:
+        base: the service's ``scheme://host[:port]``.
         host: ``host[:port]`` of the service, for messages.
         connect_timeout: seconds to connect.
         read_timeout: seconds for each read, write and pool wait.
         redact: flattens and blanks secrets out of text quoted in messages.
         transport: an httpx transport for the sync client (tests); default a
-            :class:`BudgetHTTPTransport`. Only the default one bounds a request as a whole.
+            :class:`~._sync_http.SyncTransport`. Only the default one bounds a request as a
+            whole.
         async_transport: the same for the async client.
         max_body: refuse bodies larger than this many bytes.
         now: the clock that stamps ``received_at`` (the one the signatures use).
@@ -111,6 +78,7 @@ class HttpTransport:
     def __init__(
         self,
         *,
+        base: httpx.URL,
         host: str,
         connect_timeout: float,
         read_timeout: float,
@@ -120,8 +88,10 @@ class HttpTransport:
         max_body: int = MAX_BODY,
         now: Callable[[], float] = time.time,
     ) -> None:
+        self._base = base
         self._host = host
         self._timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
+        self._extensions = {"timeout": self._timeout.as_dict()}
         self._limit = connect_timeout + read_timeout
         self._redact = redact
         self._transport = transport
@@ -140,7 +110,7 @@ class HttpTransport:
         """The sync client, created on first use."""
         with self._lock:
             if self._client is None:
-                transport = self._transport or BudgetHTTPTransport()
+                transport = self._transport or SyncTransport()
                 self._client = httpx.Client(
                     transport=transport,
                     timeout=self._timeout,
@@ -163,7 +133,7 @@ class HttpTransport:
                 stale = (old_client, old_loop)
                 self._async_client = None
             if self._async_client is None:
-                transport = self._async_transport or AsyncBudgetHTTPTransport()
+                transport = self._async_transport or AsyncTransport()
                 self._async_client = httpx.AsyncClient(
                     transport=transport,
                     timeout=self._timeout,
@@ -223,48 +193,60 @@ class HttpTransport:
 
     # -- requests --------------------------------------------------------------------------
 
-    def get(self, url: httpx.URL, headers: Mapping[str, str]) -> RawResponse:
-        """GET ``url``; the whole answer within the size cap and the time budget (``connect +
-        read`` seconds, or less when the call's deadline is nearer), or a
-        :class:`BackendError`."""
+    def get(self, target: bytes, headers: Mapping[str, str]) -> RawResponse:
+        """GET ``target`` (``/?query``) from the service; the whole answer within the size cap
+        and the time budget (``connect + read`` seconds, or less when the call's deadline is
+        nearer), or a :class:`BackendError`."""
         started = time.monotonic()
+        client = self.client()
         with request_budget(self._limit) as budget:
             try:
-                with self.client().stream(
-                    "GET", url, headers=dict(headers), timeout=self._timeouts(budget)
-                ) as response:
+                response = client.send(
+                    self._request(target, headers, native=self._transport is None), stream=True
+                )
+                try:
                     received_at = self._now()
                     body = self._collect(response)
+                finally:
+                    response.close()
             except httpx.HTTPError as exc:
                 raise self._network_error(exc, budget) from exc
         return self._finish(response, body, received_at, started)
 
-    async def aget(self, url: httpx.URL, headers: Mapping[str, str]) -> RawResponse:
+    async def aget(self, target: bytes, headers: Mapping[str, str]) -> RawResponse:
         """Async :meth:`get`."""
         started = time.monotonic()
+        client = self.async_client()
         with request_budget(self._limit) as budget:
             try:
-                async with self.async_client().stream(
-                    "GET", url, headers=dict(headers), timeout=self._timeouts(budget)
-                ) as response:
+                request = self._request(target, headers, native=self._async_transport is None)
+                response = await client.send(request, stream=True)
+                try:
                     received_at = self._now()
                     body = await self._acollect(response)
+                finally:
+                    await response.aclose()
             except httpx.HTTPError as exc:
                 raise self._network_error(exc, budget) from exc
         return self._finish(response, body, received_at, started)
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _timeouts(self, budget: Budget) -> httpx.Timeout:
-        """The configured timeouts, none longer than the budget (this bounds the wait for
-        a pooled connection, which no socket operation covers)."""
-        left = budget.left()
-        configured = self._timeout
-        return httpx.Timeout(
-            connect=min(configured.connect or left, left),
-            read=min(configured.read or left, left),
-            write=min(configured.write or left, left),
-            pool=min(configured.pool or left, left),
+    def _request(self, target: bytes, headers: Mapping[str, str], *, native: bool) -> httpx.Request:
+        """The request, built directly: :meth:`httpx.Client.build_request` would parse the URL
+        again and merge the client's (empty) cookies and (constant) headers on every call.
+
+        For the backend's own transports (``native``) the URL stays the service's base URL,
+        parsed once, and the ``target`` request extension (as httpcore defines it) carries the
+        path and query: httpx would otherwise check every character of a query the backend
+        has just percent-encoded. Any other transport gets the whole URL.
+        """
+        url = self._base if native else self._base.copy_with(raw_path=target)
+        return httpx.Request(
+            "GET",
+            url,
+            headers={"user-agent": USER_AGENT, **headers},
+            extensions={**self._extensions, "target": target} if native else self._extensions,
         )
 
     def _request_id(self, response: httpx.Response) -> str | None:
@@ -296,24 +278,26 @@ class HttpTransport:
             return b""
         if response.is_stream_consumed:  # read by a custom (test) transport already
             return self._collect_read(response)
-        body = io.BytesIO()
+        chunks, size = [], 0
         for chunk in response.iter_raw():
-            if body.tell() + len(chunk) > self._max_body:
+            size += len(chunk)
+            if size > self._max_body:
                 raise self._too_large(response)
-            body.write(chunk)
-        return body.getvalue()
+            chunks.append(chunk)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     async def _acollect(self, response: httpx.Response) -> bytes:
         if not self._readable(response):
             return b""
         if response.is_stream_consumed:
             return self._collect_read(response)
-        body = io.BytesIO()
+        chunks, size = [], 0
         async for chunk in response.aiter_raw():
-            if body.tell() + len(chunk) > self._max_body:
+            size += len(chunk)
+            if size > self._max_body:
                 raise self._too_large(response)
-            body.write(chunk)
-        return body.getvalue()
+            chunks.append(chunk)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     def _collect_read(self, response: httpx.Response) -> bytes:
         if len(response.content) > self._max_body:
