@@ -25,7 +25,7 @@ Needs hypothesis (``pip install 'qrplex[testing]'``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -913,24 +913,30 @@ def _option_cases(draw: st.DrawFn, symbology: Symbology) -> InvalidCase:
     return InvalidCase(name, content, InvalidOptionError, reason, kwargs)
 
 
-def invalid_options(symbology: str | Symbology) -> st.SearchStrategy[InvalidCase]:
+def invalid_options(
+    symbology: str | Symbology, registered: Collection[str] | None = None
+) -> st.SearchStrategy[InvalidCase]:
     """Valid contents with an option the core refuses with :class:`InvalidOptionError`:
     widths that are not positive, too large, not ints or below the symbol's minimum; unknown
     options and formats; error levels that do not exist for the symbology (or on one without
     levels); heights that are not valid pixel counts (or on one without a height); unknown
-    symbologies."""
+    symbologies (names ``registered`` leaves out: by default, the installed plugins')."""
     resolved = _resolve(symbology)
-    unknown = st.sampled_from(["qrcode", "QR", "ean-13", "", "code93", "datamatrix"]).map(
+    taken = set(spec.symbologies() if registered is None else registered)
+    names = ["qrcode", "QR", "ean-13", "", "code93", "datamatrix", "maxicode", "gs1_128"]
+    unknown = st.sampled_from([name for name in names if name not in taken]).map(
         lambda name: InvalidCase(name, "12345678", InvalidOptionError, "an unknown symbology")
     )
     return st.one_of(_width_cases(resolved), _option_cases(resolved), unknown)
 
 
-def invalid_requests(symbology: str | Symbology) -> st.SearchStrategy[InvalidCase]:
+def invalid_requests(
+    symbology: str | Symbology, registered: Collection[str] | None = None
+) -> st.SearchStrategy[InvalidCase]:
     """:func:`invalid_content` (at every error level) and :func:`invalid_options`."""
     name = _resolve(symbology).name
     if name in ("qr", "microqr"):
         content = error_levels(name).flatmap(lambda level: invalid_content(name, level))
     else:
         content = invalid_content(symbology)
-    return st.one_of(content, invalid_options(symbology))
+    return st.one_of(content, invalid_options(symbology, registered))

@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 import zint
 
 from qrplex.errors import InvalidContentError
+from qrplex.spec import SYMBOLOGIES as CORE_SYMBOLOGIES
 from qrplex.spec import QrPlan, plan_qr
 
 from ._text import text_payload
@@ -46,6 +47,9 @@ _GS1_MODE: Final = zint.InputMode.GS1
 _PDF417_ROW_HEIGHT: Final = 3
 _ROW_BYTES: Final = 144
 _CODE39_WIDE: Final = re.compile(r"11|00")
+# libzint's option_2 for the six rectangular ECC 200 sizes: 8x18, 8x32, 12x26, 12x36, 16x36,
+# 16x48.
+_DM_RECTANGLES: Final = (25, 26, 27, 28, 29, 30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +137,17 @@ def _linear(kind: zint.Symbology, title: str) -> Callable[[str, Mapping[str, Any
     return encode
 
 
+def _code128(content: str, options: Mapping[str, Any]) -> Matrix:
+    try:
+        return _linear(zint.Symbology.CODE128, "Code 128")(content, options)
+    except InvalidContentError as error:
+        from ._code128 import long_code128
+
+        if "too long" not in str(error):  # not libzint's length limit: its message says why
+            raise
+        return Matrix((long_code128(content),), 1)
+
+
 def _code39(content: str, options: Mapping[str, Any]) -> Matrix:
     row = _linear(zint.Symbology.CODE39, "Code 39")(content, options).rows[0]
     return Matrix((_CODE39_WIDE.sub(lambda wide: wide[0] + wide[0][0], row),), 1)
@@ -149,20 +164,37 @@ def _text_symbol(
         if payload.eci is not None:
             symbol.eci = payload.eci
         if kind == zint.Symbology.DATAMATRIX:
-            _shape(symbol, options)
-        _run(symbol, payload.data, title)
+            _encode_shaped(symbol, payload.data, title, options)
+        else:
+            _run(symbol, payload.data, title)
         return Matrix(_rows(symbol), 2, row_height)
 
     return encode
 
 
-def _shape(symbol: zint.Symbol, options: Mapping[str, Any]) -> None:
-    """Data Matrix: only square sizes, or only rectangular ones (never DMRE)."""
+def _shape(symbol: zint.Symbol, options: Mapping[str, Any]) -> Sequence[int]:
+    """Data Matrix: the square sizes (libzint picks the smallest), or the rectangular sizes
+    to try in turn, smallest first (never DMRE)."""
     if options.get("shape", "square") == "square":
         symbol.option_3 = zint.DataMatrixOptions.SQUARE
-    else:
-        symbol.option_3 = 0  # libzint then picks the smallest of square and rectangular sizes
-        symbol.option_2 = 0
+        return (0,)
+    return _DM_RECTANGLES
+
+
+def _encode_shaped(
+    symbol: zint.Symbol, data: bytes | str, title: str, options: Mapping[str, Any]
+) -> None:
+    """Encode in the first size that holds the data (one try for a square symbol)."""
+    sizes = _shape(symbol, options)
+    for size in sizes[:-1]:
+        symbol.option_2 = size
+        try:
+            symbol.encode(data)
+        except RuntimeError:
+            continue
+        return
+    symbol.option_2 = sizes[-1]
+    _run(symbol, data, title if len(sizes) == 1 else f"rectangular {title}")
 
 
 def _gs1(
@@ -174,11 +206,13 @@ def _gs1(
         symbol = zint.Symbol()
         symbol.symbology = kind
         symbol.input_mode = _GS1_MODE
+        data = gs1.parse(content).bracketed()
         if kind == zint.Symbology.DATAMATRIX:
-            _shape(symbol, options)
-        elif kind == zint.Symbology.QRCODE:
-            symbol.option_1 = _QR_LEVELS[str(options.get("error", "M")).upper()]
-        _run(symbol, gs1.parse(content).bracketed(), title)
+            _encode_shaped(symbol, data, title, options)
+        else:
+            if kind == zint.Symbology.QRCODE:
+                symbol.option_1 = _QR_LEVELS[str(options.get("error", "M")).upper()]
+            _run(symbol, data, title)
         rows = _rows(symbol)
         return Matrix(rows if dimension == 2 else rows[:1], dimension)
 
@@ -190,7 +224,7 @@ _ENCODERS: Final[dict[str, Callable[[str, Mapping[str, Any]], Matrix]]] = {
     "isbn13": _linear(zint.Symbology.EANX_CHK, "ISBN-13"),
     "ean8": _linear(zint.Symbology.EANX_CHK, "EAN-8"),
     "upca": _linear(zint.Symbology.UPCA_CHK, "UPC-A"),
-    "code128": _linear(zint.Symbology.CODE128, "Code 128"),
+    "code128": _code128,
     "code39": _code39,
     "itf": _linear(zint.Symbology.C25INTER, "Interleaved 2 of 5"),
     "datamatrix": _text_symbol(zint.Symbology.DATAMATRIX, "Data Matrix"),
@@ -202,8 +236,10 @@ _ENCODERS: Final[dict[str, Callable[[str, Mapping[str, Any]], Matrix]]] = {
     "gs1-databar-expanded": _gs1(zint.Symbology.DBAR_EXP, "GS1 DataBar Expanded", 1),
 }
 
-SYMBOLOGIES: Final = frozenset({"qr", "microqr", *_ENCODERS})
-"""Every symbology :func:`encode` knows."""
+SYMBOLOGIES: Final = frozenset(
+    name for name in ("qr", "microqr", *_ENCODERS) if name != "gs1-128" or name in CORE_SYMBOLOGIES
+)
+"""Every symbology :func:`encode` knows (GS1-128 once the core registers it)."""
 
 
 @functools.lru_cache(maxsize=256)

@@ -66,10 +66,11 @@ def _fits(name: str, title: str, content: str, options: Mapping[str, Any]) -> No
     try:
         encode(name, content, _normalized(options))
     except InvalidContentError as error:
-        limit = CAPACITY[_capacity_key(name, options)]
+        key = _capacity_key(name, options)
+        what = f"rectangular {title}" if key.endswith("-rectangle") else title
         raise InvalidContentError(
-            f"the content ({len(content)} characters) does not fit in a {title}: its largest "
-            f"symbol holds {limit} ({error})"
+            f"the content ({len(content)} characters) does not fit in a {what}: its largest "
+            f"symbol holds {CAPACITY[key]} ({error})"
         ) from None
 
 
