@@ -86,7 +86,7 @@ def test_qr_is_the_planned_version_at_the_requested_width(client: qrplex.Client)
     request_width = spec.plan_qr(URL, "H").modules + 8  # the minimum: one pixel a module
     image = client.generate(URL, error="H", width=request_width)
     assert image.width == request_width
-    left, top, right, bottom = _dark_box(image.data)
+    left, top, right, _ = _dark_box(image.data)
     assert right - left == spec.plan_qr(URL, "H").modules  # the plan's version, 1 px modules
     assert (left, top) == (4, 4)  # exactly the 4-module quiet zone
     assert decode(image.data, "qr") == URL
@@ -94,13 +94,15 @@ def test_qr_is_the_planned_version_at_the_requested_width(client: qrplex.Client)
 
 def test_leftover_pixels_widen_the_quiet_zones(client: qrplex.Client) -> None:
     image = client.generate("hello", symbology="aztec", width=200)
-    left, top, right, bottom = _dark_box(image.data)
+    left, _, right, _ = _dark_box(image.data)
     modules = spec.symbologies()["aztec"].modules
     assert modules is not None
     side = modules("hello", {})
     scale = 200 // (side + 2)
     assert right - left == side * scale
-    assert left >= scale and 200 - right >= scale and left - (200 - right) in (0, -1)
+    assert left >= scale
+    assert 200 - right >= scale
+    assert left - (200 - right) in (0, -1)
 
 
 def test_barcodes_have_no_text_and_the_default_height(client: qrplex.Client) -> None:
@@ -108,7 +110,8 @@ def test_barcodes_have_no_text_and_the_default_height(client: qrplex.Client) -> 
     picture = Image.open(io.BytesIO(image.data)).convert("L")
     assert image.height == max(50 * 3, round(0.15 * 339)) + 2 * 3
     column = [picture.getpixel((33 + 1, y)) for y in range(image.height)]  # the first bar
-    assert column[:3] == [255] * 3 and column[3:-3] == [0] * (image.height - 6)
+    assert column[:3] == [255] * 3
+    assert column[3:-3] == [0] * (image.height - 6)
     assert column[-3:] == [255] * 3  # nothing drawn under the bars
     assert decode(image.data, "ean13") == "5901234123457"
 
