@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import batch, cloud_vs_sdk, local_vs_raw, startup, unreachable
+from . import batch, cloud_vs_sdk, local_vs_raw, startup, unreachable, zint_vs_local
 from ._docs import DOCS, paste_results
 from ._machine import (
     describe,
@@ -46,6 +46,7 @@ SECTIONS: dict[str, tuple[str, Callable[[Profile, int], Section]]] = {
     "unreachable": ("Cloud unreachable: circuit breaker", unreachable.run),
     "startup": ("Start-up", startup.run),
     "batch": ("Batch on all cores", batch.run),
+    "zint": ("zint backend vs local backend", zint_vs_local.run),
 }
 """Every section, in run order: key -> (title, runner)."""
 

@@ -13,6 +13,7 @@ the width asked for, with the leftover pixels in the quiet zones (:mod:`qrplex_z
 
 from __future__ import annotations
 
+import functools
 import re
 import struct
 import zlib
@@ -34,13 +35,26 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
 
+@functools.lru_cache(maxsize=32)
+def _spread(scale: int) -> dict[str, bytes]:
+    """Eight modules (``"0"`` / ``"1"``) -> their ``8 * scale`` pixel bits (1 dark), as bytes."""
+    return {
+        chunk: int("".join(bit * scale for bit in chunk), 2).to_bytes(scale, "big")
+        for chunk in (f"{value:08b}" for value in range(256))
+    }
+
+
 def _scanline(row: str | None, lay: Layout, padded: int) -> bytes:
+    """One PNG scanline: filter byte 0, then ``padded`` pixel bits (0 dark, 1 light)."""
+    light = (1 << padded) - 1
     if row is None:
-        bits = "1" * padded
-    else:  # each module becomes `scale` pixel bits, by str.translate (no Python loop)
-        pixels = row.translate({ord("1"): "0" * lay.scale, ord("0"): "1" * lay.scale})
-        bits = ("1" * lay.left + pixels).ljust(padded, "1")
-    return b"\x00" + int(bits, 2).to_bytes(padded // 8, "big")
+        return b"\x00" + light.to_bytes(padded // 8, "big")
+    table = _spread(lay.scale)
+    whole = row + "0" * (-len(row) % 8)  # light modules up to a multiple of 8
+    dark = int.from_bytes(b"".join([table[whole[i : i + 8]] for i in range(0, len(whole), 8)]))
+    shift = padded - lay.left - len(whole) * lay.scale  # < 0: only light padding drops off
+    dark = dark << shift if shift >= 0 else dark >> -shift
+    return b"\x00" + (light ^ dark).to_bytes(padded // 8, "big")
 
 
 def to_png(matrix: Matrix, lay: Layout) -> bytes:
