@@ -13,6 +13,13 @@ greedy rules, with two of its defects fixed:
 * a character 128-255 is FNC4 followed by the character 128 lower (python-barcode has no
   FNC4, and reads ``ñ ò ó ô`` as FNC1..FNC4).
 
+With ``fnc1=True`` (GS1-128) the symbol starts with FNC1 right after the start character, and
+each ``"\\x1d"`` (GS) of the content is encoded as FNC1, the GS1 field separator, instead of
+the GS control character: a scanner transmits ``]C1`` and the data with a GS for each
+separator (:meth:`qrplex.gs1.ElementString.fnc1_data` is such a content). FNC1 (symbol value
+102) exists in all three code sets, so it changes none; an odd digit pending in code set C
+before it goes out in code set B first.
+
 The count is never below the optimal encodation's, so a width checked with it always fits.
 """
 
@@ -32,6 +39,8 @@ _SWITCH: Final = {  # (from, to) -> symbol value of CODE A / CODE B / CODE C
     ("C", "B"): 100,
 }
 _FNC4: Final = {"A": 101, "B": 100}
+_FNC1: Final = 102
+_GS: Final = "\x1d"
 # In code set C, 100 and 101 are CODE B and CODE A (data pairs are 0-99, so 99 is data).
 _MERGED_START: Final = {101: _START["A"], 100: _START["B"]}
 _DIGITS: Final = frozenset("0123456789")
@@ -53,9 +62,12 @@ def _leading_digits(content: str, start: int) -> int:
     return count
 
 
-def code128_values(content: str) -> list[int]:
+def code128_values(content: str, *, fnc1: bool = False) -> list[int]:
     """The symbol values for ``content``: start, data, code set switches, FNC4s and the check
     character (the stop character is not included).
+
+    With ``fnc1=True`` (GS1-128): FNC1 after the start character, and FNC1 for each
+    ``"\\x1d"`` in ``content``.
 
     Raises:
         ValueError: the content is empty or has a character above U+00FF.
@@ -63,10 +75,18 @@ def code128_values(content: str) -> list[int]:
     if not content:
         raise ValueError("Code 128 content cannot be empty")
     values: list[int] = [_START["C"]]
+    if fnc1:
+        values.append(_FNC1)
     code_set = "C"
     pending: str | None = None  # an odd digit waiting for its pair in code set C
     for index, char in enumerate(content):
         code = ord(char)
+        if fnc1 and char == _GS:
+            if pending is not None:  # C cannot carry one digit: it goes out in B
+                values += [_SWITCH["C", "B"], _value(ord(pending), "B")]
+                code_set, pending = "B", None
+            values.append(_FNC1)
+            continue
         if code > 0xFF:
             raise ValueError(f"Code 128 cannot carry {char!r} (U+{code:04X})")
         digit = char in _DIGITS
@@ -106,11 +126,12 @@ def code128_values(content: str) -> list[int]:
     return values
 
 
-def code128_modules(content: str) -> int:
+def code128_modules(content: str, *, fnc1: bool = False) -> int:
     """Width of the Code 128 symbol for ``content`` in modules, without quiet zones: 11 a
-    symbol character plus 13 for the stop character and its final bar.
+    symbol character plus 13 for the stop character and its final bar (``fnc1``: as for
+    :func:`code128_values`).
 
     Raises:
         ValueError: the content is empty or has a character above U+00FF.
     """
-    return 11 * len(code128_values(content)) + 13
+    return 11 * len(code128_values(content, fnc1=fnc1)) + 13

@@ -19,8 +19,12 @@ be compared with the content that was asked for:
 * Code 39 is read as standard Code 39 (``"$A"`` stays ``"$A"``, not full-ASCII ``"a"``).
 * Data Matrix, Aztec Code, PDF417 (and any symbol whose identifier says it has ECIs): each
   ECI's charset applied to the bytes after it (``]d4`` + ECI 26 + UTF-8 bytes is the UTF-8
-  text); without an ECI, the bytes as ISO-8859-1. GS1 data keeps its group separators
-  (``"\x1d"``).
+  text); without an ECI, the bytes as ISO-8859-1.
+* GS1 data (symbology identifier ``]C1``, ``]d2``, ``]Q3``, ``]e0`` or ``]J1``): the text is
+  the element string as the core normalizes GS1 content
+  (:meth:`qrplex.gs1.ElementString.normalized`, ``(01)...(10)...``); the transmitted data,
+  with its GS separators, stays in :attr:`Reading.data`. Data that is not valid GS1 is left
+  as it was read.
 
 zxing-cpp cannot read SVG. SVGs made of axis-aligned rectangles (what generators write) are
 rasterized first (:func:`qrplex._images.rasterize_svg`); others raise
@@ -54,6 +58,7 @@ _ZXING_FORMATS: Final[dict[str, str]] = {
     "code128": "Code128",
     "code39": "Code39Std",
     "itf": "ITF",
+    "gs1-128": "Code128",
 }
 _MATRIX_FORMATS: Final = frozenset({"QRCode", "MicroQRCode"})
 _ECI_FORMATS: Final = frozenset({"DataMatrix", "Aztec", "PDF417"})
@@ -203,6 +208,9 @@ def _normalize(
             text = text[1:]
         elif symbology in ("ean13", "isbn13") and len(text) == 12 and text.isdigit():
             text = "0" + text
+    identifier = str(result.symbology_identifier)
+    if identifier in _GS1_IDENTIFIERS:
+        text = _gs1_text(data) or text
     return Reading(
         text=text,
         reader_text=result.text,
@@ -213,6 +221,20 @@ def _normalize(
         version=version if name in _MATRIX_FORMATS else "",
         segments=tuple(segments) if segments is not None else None,
     )
+
+
+_GS1_IDENTIFIERS: Final = frozenset({"]C1", "]d2", "]Q3", "]e0", "]J1"})
+
+
+def _gs1_text(data: bytes) -> str | None:
+    """The normalized element string of GS1 data as transmitted, or None if it is not valid."""
+    from .errors import InvalidContentError
+    from .gs1 import parse
+
+    try:
+        return parse(data.decode("latin-1")).normalized()
+    except InvalidContentError:
+        return None
 
 
 def read(data: bytes, symbology: str | None = None) -> list[Reading]:

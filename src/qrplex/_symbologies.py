@@ -1,7 +1,8 @@
 """The symbologies and output formats qrplex knows, with the facts every backend shares.
 
-:data:`SYMBOLOGIES` holds the facts of the core's nine symbologies. The core registers them,
-with their content rules, through the ``qrplex_register_symbologies`` hook, as any plugin
+:data:`SYMBOLOGIES` holds the facts of the core's nine symbologies, :data:`GS1_SYMBOLOGIES`
+those of the GS1 symbologies the core checks itself (GS1-128). The core registers them, with
+their content rules, through the ``qrplex_register_symbologies`` hook, as any plugin
 registers its own (see :mod:`qrplex._registry`); what is in effect is
 :func:`qrplex.spec.symbologies`.
 """
@@ -15,6 +16,7 @@ from typing import Any, Final, Literal
 __all__ = [
     "CODE39_CHARS",
     "FORMATS",
+    "GS1_SYMBOLOGIES",
     "MEDIA_TYPES",
     "SYMBOLOGIES",
     "ContentRule",
@@ -90,6 +92,13 @@ SYMBOLOGIES: Final[dict[str, Symbology]] = {
         Symbology("itf", "Interleaved 2 of 5", 1, 10, 10),
     )
 }
+
+GS1_SYMBOLOGIES: Final[dict[str, Symbology]] = {
+    s.name: s for s in (Symbology("gs1-128", "GS1-128", 1, 10, 10),)
+}
+"""The GS1 symbologies the core registers besides the nine: their content is a GS1 element
+string, checked by :func:`qrplex.gs1.parse`. Registered like a plugin's (the conformance kit
+derives their cases from their ``examples``), so :data:`SYMBOLOGIES` stays the nine."""
 
 MEDIA_TYPES: Final[dict[str, str]] = {
     "png": "image/png",

@@ -9,6 +9,10 @@ width, and returns a normalized :class:`~qrplex._model.CodeRequest`:
   :mod:`qrplex._qr_capacity` (ASCII plain, other Latin-1 behind ECI 3, anything else UTF-8
   behind ECI 26; Micro QR, which has no ECI: ASCII only).
 * EAN-13, ISBN-13, EAN-8, UPC-A: the content gets its check digit (or it is verified).
+* GS1-128 (registered besides the nine, see :data:`GS1_CORE_SYMBOLOGIES`): a GS1 element
+  string checked by :func:`qrplex.gs1.parse`, normalized to its human-readable form (or the
+  bracketed one where a value holds ``(NN)``), at most :data:`GS1_128_MAX_CHARACTERS`
+  characters as scanned; its module count is the Code 128 encodation with FNC1.
 * Code 128: ISO-8859-1 only. Code 39: ``0-9 A-Z space - . $ / + %`` (no lowercase), no check
   character added. ITF: an even number of digits.
 
@@ -42,6 +46,7 @@ from qrplex._qr_capacity import (
 )
 from qrplex._symbologies import (
     CODE39_CHARS,
+    GS1_SYMBOLOGIES,
     SYMBOLOGIES,
     ContentRule,
     ModuleCount,
@@ -55,6 +60,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CORE_SYMBOLOGIES",
+    "GS1_128_MAX_CHARACTERS",
+    "GS1_CORE_SYMBOLOGIES",
     "MAX_HEIGHT",
     "MAX_WIDTH",
     "REQUEST_FORMATS",
@@ -473,6 +480,56 @@ CORE_SYMBOLOGIES: Final[dict[str, Symbology]] = {
 """The core's nine symbologies with their content rules and module counts, in the order of
 :data:`~qrplex._symbologies.SYMBOLOGIES`; the core registers them through the same hook as
 plugins (:mod:`qrplex._core_plugin`)."""
+
+
+# --- GS1 ----------------------------------------------------------------------------------
+
+GS1_128_MAX_CHARACTERS: Final[int] = 48
+"""The most data characters a GS1-128 symbol carries (GS1 General Specifications 5.4.1):
+AIs, data and FNC1 separators, the leading FNC1 not counted."""
+
+
+def _gs1_128_content(content: str, options: Mapping[str, Any]) -> str:
+    from qrplex import gs1
+
+    message = gs1.parse(content)
+    scanned = message.fnc1_data()
+    if len(scanned) > GS1_128_MAX_CHARACTERS:
+        raise InvalidContentError(
+            f"GS1-128 carries at most {GS1_128_MAX_CHARACTERS} characters (AIs, data and "
+            f"separators), and {message.human_readable()} needs {len(scanned)}: split it over "
+            f"two GS1-128 symbols, or use a GS1 DataMatrix (symbology 'gs1-datamatrix', "
+            f"from the qrplex-zint plugin)"
+        )
+    return message.normalized()
+
+
+def _gs1_128_modules(content: str, options: Mapping[str, Any]) -> int | None:
+    from qrplex import gs1
+
+    try:
+        return code128_modules(gs1.parse(content).fnc1_data(), fnc1=True)
+    except (InvalidContentError, ValueError):
+        return None
+
+
+GS1_CORE_SYMBOLOGIES: Final[dict[str, Symbology]] = {
+    "gs1-128": replace(
+        GS1_SYMBOLOGIES["gs1-128"],
+        options=_LINEAR_OPTIONS,
+        content=_gs1_128_content,
+        modules=_gs1_128_modules,
+        examples=(
+            "(01)09506000134352(17)201225(10)ABC123",
+            "(00)106141412345678908",
+            "(01)09506000134352(3103)000189(15)260500(21)S/N-7",
+            "(00)106141412345678908(02)09506000134352(37)24",
+            "(01)09506000134352(10)\"%&'()*+,-./:;<=>?_z",
+        ),
+    ),
+}
+"""The GS1 symbologies the core checks and registers besides its nine (GS1-128), with their
+content rules (:func:`qrplex.gs1.parse`), module counts and examples."""
 
 
 # --- module counts ------------------------------------------------------------------------

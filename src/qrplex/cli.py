@@ -1,4 +1,5 @@
-"""The ``qrplex`` command line: ``make``, ``backends``, ``config`` and plugins' commands.
+"""The ``qrplex`` command line: ``make``, ``backends``, ``config``, ``gs1`` and plugins'
+commands.
 
 Errors print one line on stderr (``qrplex: error: ...``) and exit non-zero, never a traceback.
 """
@@ -120,6 +121,9 @@ def _add_make(parser: argparse.ArgumentParser, registry: Registry | None) -> Non
         action="store_true",
         help="decode the image and fail unless it reads back as CONTENT (needs qrplex[verify])",
     )
+    from ._gs1_commands import add_make_options
+
+    add_make_options(parser)
 
 
 def _format_for(args: argparse.Namespace) -> str:
@@ -151,6 +155,9 @@ def _run_make(args: argparse.Namespace) -> int:
         options["height"] = args.height
     if args.output is None and sys.stdout is None:
         raise InvalidOptionError("standard output is closed: write the image with -o FILE")
+    from ._gs1_commands import digital_link_content
+
+    content = digital_link_content(args) or args.content
     draw = args.output is None and sys.stdout.isatty()
     if draw:
         from ._terminal import check_drawable
@@ -158,7 +165,7 @@ def _run_make(args: argparse.Namespace) -> int:
         check_drawable(args.symbology)  # before any (possibly paid) backend call
     with _client(args) as client:
         image = client.generate(
-            args.content,
+            content,
             symbology=args.symbology,
             format=_format_for(args),
             width=args.width,
@@ -425,6 +432,11 @@ def _parser(registry: Registry | None) -> argparse.ArgumentParser:
     listing.set_defaults(run=_run_backends)
     config = sub.add_parser("config", help="show every resolved setting and its source")
     config.set_defaults(run=_run_config)
+    from ._gs1_commands import add_gs1, run_gs1
+
+    gs1 = sub.add_parser("gs1", help="check a GS1 element string")
+    add_gs1(gs1)
+    gs1.set_defaults(run=run_gs1)
     if registry is not None:
         for command in registry.commands().values():
             extra = sub.add_parser(command.name, help=command.help)
@@ -442,7 +454,7 @@ def _version() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    builtin = {"make", "batch", "backends", "config", "--version"}
+    builtin = {"make", "batch", "backends", "config", "gs1", "--version"}
     _setup_logging()
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning

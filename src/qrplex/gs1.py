@@ -45,15 +45,19 @@ from typing import TYPE_CHECKING, Final
 from qrplex.errors import InvalidContentError, InvalidOptionError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from biip.gs1_application_identifiers import GS1ApplicationIdentifier
     from biip.gs1_element_strings import GS1ElementStrings
 
 __all__ = [
+    "DEFAULT_RESOLVER",
     "GS",
     "SYMBOLOGY_IDENTIFIERS",
     "Element",
     "ElementString",
     "digital_link",
+    "normalize",
     "parse",
 ]
 
@@ -134,17 +138,20 @@ _EXCLUSIVE: Final[dict[str, frozenset[str]]] = {
     "8017": frozenset({"8018"}),
 }
 
-# Required associations (4.14.2), the common ones: AI -> the AIs one of which must be present.
-_TRADE_ITEM: Final[frozenset[str]] = frozenset({"01", "02", "03", "8006", "8026"})
-_REQUIRES: Final[dict[str, frozenset[str]]] = {
+# Required associations (4.14.2), the common ones: AI -> alternatives, each a group of AIs
+# that must all be present (GS1 Barcode Syntax Dictionary "req=": (37) needs (00) with (02),
+# or (00) with (8026)).
+_TRADE_ITEM: Final[tuple[tuple[str, ...], ...]] = (("01",), ("02",), ("03",), ("8006",), ("8026",))
+_REQUIRES: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
     **dict.fromkeys(("10", "11", "13", "15", "16", "20"), _TRADE_ITEM),
-    "17": _TRADE_ITEM | {"255"},
-    "21": frozenset({"01", "03", "8006"}),
-    "22": frozenset({"01"}),
-    "235": frozenset({"01"}),
-    "02": frozenset({"37"}),
-    "37": frozenset({"02", "8026"}),
-    "254": frozenset({"414"}),
+    "12": (("8020",),),
+    "17": (("01",), ("02",), ("03",), ("255",), ("8006",), ("8026",)),
+    "21": (("01",), ("03",), ("8006",)),
+    "22": (("01",),),
+    "235": (("01",),),
+    "02": (("37",),),
+    "37": (("00", "02"), ("00", "8026")),
+    "254": (("414",),),
 }
 
 
@@ -192,6 +199,14 @@ class ElementString:
                 parts.append(GS)
         return "".join(parts)
 
+    def normalized(self) -> str:
+        """The text qrplex normalizes GS1 content to (``CodeImage.content``, and what
+        decoding a GS1 symbol reports): :meth:`human_readable`, or :meth:`bracketed` when a
+        value holds ``(`` + 2-4 digits + ``)``, which would read back as an AI."""
+        if any(_AI_MARK.search(element.value) for element in self.elements):
+            return self.bracketed()
+        return self.human_readable()
+
     def __str__(self) -> str:
         return self.human_readable()
 
@@ -224,9 +239,21 @@ def parse(text: str) -> ElementString:
         pairs = _split_marked(body, "[", "]")
     else:
         pairs = _split_fnc1(body)
+    # Each element is checked as soon as it is split off, so an error names the first bad AI.
     elements = tuple(_check_element(ai, value) for ai, value in pairs)
     _check_combination(elements)
     return ElementString(elements)
+
+
+def normalize(text: str, options: object = None) -> str:
+    """``parse(text).normalized()``: a ready-made content rule for a GS1 symbology a plugin
+    registers (``Symbology(..., content=gs1.normalize)``; ``options`` is the request's, not
+    used). It checks everything :func:`parse` checks; capacity is the symbology's to add.
+
+    >>> normalize("[01]09506000134352[10]ABC123")
+    '(01)09506000134352(10)ABC123'
+    """
+    return parse(text).normalized()
 
 
 def digital_link(content: str | ElementString, *, domain: str = DEFAULT_RESOLVER) -> str:
@@ -248,11 +275,15 @@ def digital_link(content: str | ElementString, *, domain: str = DEFAULT_RESOLVER
         qrplex.InvalidOptionError: a bad ``domain``.
     """
     base = _resolver(domain)
-    message = content if isinstance(content, ElementString) else parse(content)
-    if not isinstance(message, ElementString):
+    if isinstance(content, ElementString):
+        # Checked again: an ElementString may have been built by hand, not by parse(). The
+        # bracketed form reads back unambiguously.
+        content = content.bracketed()
+    elif not isinstance(content, str):
         raise InvalidContentError(
             f"digital_link takes a str or an ElementString, not {type(content).__name__}"
         )
+    message = parse(content)
     from urllib.parse import urlsplit
 
     from biip.gs1_digital_link_uris import _PRIMARY_IDENTIFIER_MAP, GS1DigitalLinkURI
@@ -274,17 +305,15 @@ def digital_link(content: str | ElementString, *, domain: str = DEFAULT_RESOLVER
 # --- splitting the three forms -------------------------------------------------------------
 
 
-def _split_marked(text: str, open_: str, close: str) -> list[tuple[str, str]]:
+def _split_marked(text: str, open_: str, close: str) -> Iterator[tuple[str, str]]:
     """``(AI)data(AI)data`` or ``[AI]data[AI]data`` as (AI, data) pairs.
 
     In the human-readable form, ``(`` and ``)`` are also data characters (GS1 character set
     82): a ``(`` followed by two to four digits and ``)`` starts a new AI; other parentheses
     are data. The bracketed form has no such ambiguity.
     """
-    marker = re.compile(re.escape(open_) + r"(\d{2,4})" + re.escape(close))
-    pairs: list[tuple[str, str]] = []
-    position = 0
-    match = marker.match(text, position)
+    marker = re.compile(re.escape(open_) + r"([0-9]{2,4})" + re.escape(close))
+    match = marker.match(text)
     if match is None:
         raise InvalidContentError(
             f"GS1 data in the {open_}AI{close} form must start with an AI in "
@@ -297,15 +326,13 @@ def _split_marked(text: str, open_: str, close: str) -> list[tuple[str, str]]:
         end = len(text) if following is None else following.start()
         if ai not in _table():
             raise InvalidContentError(f"GS1 AI ({ai}) is not a known Application Identifier")
-        pairs.append((ai, text[start:end]))
+        yield ai, text[start:end]
         match = following
-    return pairs
 
 
-def _split_fnc1(text: str) -> list[tuple[str, str]]:
+def _split_fnc1(text: str) -> Iterator[tuple[str, str]]:
     """The scanner form: predefined-length AIs end after their length, the others at GS."""
     table = _table()
-    pairs: list[tuple[str, str]] = []
     rest = text.removeprefix(GS)
     while rest:
         ai = next((rest[:n] for n in (2, 3, 4) if rest[:n] in table), None)
@@ -325,8 +352,7 @@ def _split_fnc1(text: str) -> list[tuple[str, str]]:
                     f"GS1 AI ({ai}) has {length} characters, but a GS comes after {value.index(GS)}"
                 )
             rest = rest.removeprefix(GS)  # a GS after a fixed-length field is allowed
-        pairs.append((ai, value))
-    return pairs
+        yield ai, value
 
 
 # --- checking one element ------------------------------------------------------------------
@@ -456,23 +482,19 @@ def _check_date(name: str, ai: str, value: str, layout: str) -> None:
 
 def _check_ymd(name: str, ai: str, digits: str) -> None:
     if len(digits) == 8:
-        year, month, day = int(digits[:4]), int(digits[4:6]), int(digits[6:])
-        shown = "YYYYMMDD"
+        year, shown = int(digits[:4]), "YYYYMMDD"
     else:
-        year, month, day = 2000 + int(digits[:2]), int(digits[2:4]), int(digits[4:])
-        shown = "YYMMDD"
+        year, shown = _full_year(int(digits[:2])), "YYMMDD"
+    month, day = int(digits[-4:-2]), int(digits[-2:])
     if not 1 <= month <= 12:
         raise InvalidContentError(f"{name}: {digits} has month {month:02d}, not 01-12 ({shown})")
     if day == 0:
         if ai in _DAY_00:
             return  # "00": the last day of the month, allowed in this AI
         raise InvalidContentError(
-            f"{name}: {digits} has day 00, which only (11)-(17) allow ({shown})"
+            f"{name}: {digits} has day 00, which ({ai}) does not allow (only (11)-(17), "
+            f"(4324) and (4325) do) ({shown})"
         )
-    # Any 2-digit year maps to a century the same way for leap years but 00 -> 2000 vs 2100:
-    # GS1's sliding window puts YY within 49 years back / 50 ahead, and 2100 is no leap year.
-    if len(digits) == 6:
-        year = _full_year(int(digits[:2]))
     last = calendar.monthrange(year, month)[1]
     if day > last:
         raise InvalidContentError(
@@ -481,11 +503,14 @@ def _check_ymd(name: str, ai: str, digits: str) -> None:
         )
 
 
-def _full_year(two_digits: int) -> int:
-    """GS1 General Specifications 7.12: YY is within 49 years back or 50 years ahead."""
-    import datetime
+def _full_year(two_digits: int, this_year: int | None = None) -> int:
+    """GS1 General Specifications 7.12: YY is within 49 years back or 50 years ahead of
+    ``this_year`` (default: the current year, UTC). Only YY = 00 depends on it for leap
+    years today (2000 is one, 2100 is not)."""
+    if this_year is None:
+        import datetime
 
-    this_year = datetime.datetime.now(tz=datetime.UTC).year
+        this_year = datetime.datetime.now(tz=datetime.UTC).year
     century = this_year - this_year % 100
     difference = two_digits - this_year % 100
     if difference >= 51:
@@ -512,9 +537,9 @@ def _check_combination(elements: tuple[Element, ...]) -> None:
         clash = sorted(_EXCLUSIVE.get(ai, frozenset()) & present)
         if clash:
             raise InvalidContentError(f"GS1 AI ({ai}) must not appear together with ({clash[0]})")
-        needed = _REQUIRES.get(ai)
-        if needed is not None and not needed & present:
-            options = " or ".join(f"({other})" for other in sorted(needed))
+        needed = _REQUIRES.get(ai, ())
+        if needed and not any(present.issuperset(group) for group in needed):
+            options = " or ".join(" with ".join(f"({other})" for other in g) for g in needed)
             raise InvalidContentError(f"GS1 AI ({ai}) requires {options} in the same data")
 
 
@@ -528,6 +553,7 @@ def _table() -> dict[str, GS1ApplicationIdentifier]:
     return dict(_GS1_APPLICATION_IDENTIFIERS)
 
 
+_AI_MARK: Final = re.compile(r"\([0-9]{2,4}\)")
 _COMPONENT = re.compile(r"([NXYZ])(\.\.)?(\d+)")
 
 
@@ -593,7 +619,7 @@ def _resolver(domain: str) -> str:
         problems.append("needs a host name")
     if parts.username is not None or parts.password is not None:
         problems.append("must not hold user info")
-    if parts.query or parts.fragment or "?" in domain or "#" in domain:
+    if "?" in domain or "#" in domain:
         problems.append("must not have a query or fragment")
     if any(char.isspace() or not char.isascii() for char in domain):
         problems.append("must be ASCII without spaces")

@@ -4,9 +4,11 @@ This module is the one public source of them; a backend imports what it needs fr
 from a ``qrplex._*`` module) so that it draws exactly what the core checked:
 
 * **Symbologies and formats**: :data:`SYMBOLOGIES` (the core's nine: name, title, dimension,
-  quiet zones), :func:`symbology_spec`, :func:`symbologies` (the core's and those plugins
-  register through the ``qrplex_register_symbologies`` hook, with their content rules and
-  module counts), :data:`MEDIA_TYPES`, :data:`FORMATS`, :data:`REQUEST_FORMATS`.
+  quiet zones), :data:`GS1_SYMBOLOGIES` (GS1-128, which the core also checks and registers;
+  its content is a GS1 element string, see :mod:`qrplex.gs1`), :func:`symbology_spec`,
+  :func:`symbologies` (the core's and those plugins register through the
+  ``qrplex_register_symbologies`` hook, with their content rules and module counts),
+  :data:`MEDIA_TYPES`, :data:`FORMATS`, :data:`REQUEST_FORMATS`.
 * **Sizes**: :data:`MAX_WIDTH`, :data:`MAX_HEIGHT`; :func:`symbol_modules` and
   :func:`minimum_width` for a request.
 * **The QR charset policy**, as functions: :func:`segment_for` (mode, ECI, charset of a
@@ -18,7 +20,8 @@ from a ``qrplex._*`` module) so that it draws exactly what the core checked:
   :data:`ALPHANUMERIC_CHARS`.
 * **Linear symbologies**: :func:`gtin_check_digit`, :data:`CODE39_CHARS`,
   :func:`code128_values` and :func:`code128_modules` (the Code 128 encodation the core counts
-  widths with).
+  widths with; ``fnc1=True`` for GS1-128: FNC1 after the start, and for each ``"\\x1d"``),
+  :data:`GS1_128_MAX_CHARACTERS`.
 * **Image sniffing**: :func:`sniff_media_type`, :func:`png_size`, :func:`jpeg_size`,
   :func:`svg_size`, :func:`read_header` (media type and size from the header alone) and
   :func:`inspect_image` (the whole check the core makes on every backend's output).
@@ -77,6 +80,7 @@ from ._symbologies import (
 from ._validation import CORE_SYMBOLOGIES as SYMBOLOGIES
 from ._validation import (
     DEFAULT_ERROR_LEVEL,
+    GS1_128_MAX_CHARACTERS,
     MAX_HEIGHT,
     MAX_WIDTH,
     REQUEST_FORMATS,
@@ -84,12 +88,15 @@ from ._validation import (
     registered_symbologies,
     symbol_modules,
 )
+from ._validation import GS1_CORE_SYMBOLOGIES as GS1_SYMBOLOGIES
 
 __all__ = [
     "ALPHANUMERIC_CHARS",
     "CODE39_CHARS",
     "DEFAULT_ERROR_LEVEL",
     "FORMATS",
+    "GS1_128_MAX_CHARACTERS",
+    "GS1_SYMBOLOGIES",
     "MAX_HEIGHT",
     "MAX_WIDTH",
     "MEDIA_TYPES",
@@ -130,15 +137,18 @@ __all__ = [
 
 
 def symbology_spec(name: str) -> Symbology:
-    """The core's :class:`Symbology` called ``name``, with its options and content rule
-    (``KeyError`` if the core has none by that name; :func:`symbologies` has the plugins'
-    too)."""
-    return SYMBOLOGIES[name]
+    """The core's :class:`Symbology` called ``name`` (one of the nine, or GS1-128), with its
+    options and content rule (``KeyError`` if the core has none by that name;
+    :func:`symbologies` has the plugins' too)."""
+    found = SYMBOLOGIES.get(name) or GS1_SYMBOLOGIES.get(name)
+    if found is None:
+        raise KeyError(name)
+    return found
 
 
 def symbologies() -> dict[str, Symbology]:
-    """The symbologies in effect, by name: the core's nine (with their content rules and
-    module counts), then those installed plugins register, in order. Loads the plugins on
+    """The symbologies in effect, by name: the core's nine and GS1-128 (with their content
+    rules and module counts), then those installed plugins register, in order. Loads the plugins on
     first use. A name two plugins register differently is left out (a request for it raises
     :class:`qrplex.PluginError` naming both)."""
     return registered_symbologies()

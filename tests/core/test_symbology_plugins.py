@@ -106,12 +106,12 @@ def dots(install_plugin, monkeypatch) -> None:
     )
 
 
-def test_the_core_registers_its_nine_through_the_hook() -> None:
+def test_the_core_registers_its_nine_and_gs1_128_through_the_hook() -> None:
     registered: list[spec.Symbology] = []
     core_hook(register=registered.append)
-    assert [s.name for s in registered] == list(spec.SYMBOLOGIES)
+    assert [s.name for s in registered] == [*spec.SYMBOLOGIES, *spec.GS1_SYMBOLOGIES]
     registry = Registry(entry_points=False)
-    assert list(registry.symbologies()) == list(spec.SYMBOLOGIES)
+    assert list(registry.symbologies()) == [*spec.SYMBOLOGIES, *spec.GS1_SYMBOLOGIES]
     assert registry.symbology_origin("qr") == "qrplex"
 
 
@@ -137,14 +137,13 @@ def test_a_plugin_adds_a_symbology(dots: None, tmp_path, monkeypatch) -> None:
 def test_the_cli_lists_a_plugins_symbology(dots: None, capsys) -> None:
     with pytest.raises(SystemExit):
         main(["make", "--help"])
-    assert "itf, dots (default: qr)" in " ".join(capsys.readouterr().out.split())
+    assert "itf, gs1-128, dots (default: qr)" in " ".join(capsys.readouterr().out.split())
     assert main(["backends", "--json"]) == 0
     infos = {info["name"]: info for info in json.loads(capsys.readouterr().out)}
     assert infos["dots"]["capabilities"]["symbologies"] == ["dots"]
     assert main(["make", "1", "-s", "dotz"]) != 0
-    assert "use one of qr, microqr, ean13, ean8, upca, isbn13, code128, code39, itf, dots" in (
-        capsys.readouterr().err
-    )
+    known = "qr, microqr, ean13, ean8, upca, isbn13, code128, code39, itf, gs1-128, dots"
+    assert f"use one of {known}" in capsys.readouterr().err
 
 
 def test_a_square_symbology_must_come_back_square(dots: None, install_plugin) -> None:
@@ -233,7 +232,7 @@ def test_a_malformed_spec_makes_the_plugin_broken(
         registry = Registry()
     (broken,) = [info for info in registry.infos() if info.name == "bad"]
     assert problem in (broken.error or "")
-    assert list(registry.symbologies()) == list(spec.SYMBOLOGIES)
+    assert list(registry.symbologies()) == [*spec.SYMBOLOGIES, *spec.GS1_SYMBOLOGIES]
 
 
 def test_a_clients_own_registry_supplies_its_symbologies() -> None:

@@ -17,12 +17,14 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageChops, ImageDraw, ImageOps
 
-from qrplex import CodeRequest, Rendering
-from qrplex.spec import SYMBOLOGIES
+from qrplex import CodeRequest, Rendering, gs1, spec
 from qrplex_local import LocalBackend
 from qrplex_local._matrix import build_matrix
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
+
+# The core's nine and GS1-128 (which the core registers besides them), by name.
+SYMBOLOGIES = {**spec.SYMBOLOGIES, **spec.GS1_SYMBOLOGIES}
 
 # One valid, normalized content per symbology (check digits included).
 SAMPLES: dict[str, str] = {
@@ -35,6 +37,7 @@ SAMPLES: dict[str, str] = {
     "code128": "Code 128 / 0123456789",
     "code39": "CODE-39 $/+%",
     "itf": "0123456789",
+    "gs1-128": "(01)09506000134352(10)ABC123(17)201225",
 }
 
 # The zxing-cpp format each symbology must be read as (Code 39 without full-ASCII decoding).
@@ -48,6 +51,7 @@ ZXING_FORMATS: dict[str, Any] = {
     "code128": zxingcpp.BarcodeFormat.Code128,
     "code39": zxingcpp.BarcodeFormat.Code39Std,
     "itf": zxingcpp.BarcodeFormat.ITF,
+    "gs1-128": zxingcpp.BarcodeFormat.Code128,
 }
 
 _RECT = re.compile(r"M(\d+) (\d+)h(\d+)v(\d+)h-(\d+)z")
@@ -87,8 +91,11 @@ def decoded_as(symbology: str, content: str) -> set[str]:
     """The texts that count as reading ``content`` back exactly.
 
     zxing-cpp 3.x reports a UPC-A as the equivalent 13-digit EAN-13 (a leading ``0``), even
-    when asked for UPC-A only.
+    when asked for UPC-A only. GS1-128 reads as the data a scanner transmits, with a GS after
+    each variable-length field that is not last.
     """
+    if symbology == "gs1-128":
+        return {gs1.parse(content).fnc1_data()}
     return {content, "0" + content} if symbology == "upca" else {content}
 
 

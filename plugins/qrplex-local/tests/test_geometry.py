@@ -7,10 +7,12 @@ from types import ModuleType
 import pytest
 from PIL import Image
 
+from qrplex import spec
 from qrplex.errors import InvalidOptionError
-from qrplex.spec import SYMBOLOGIES
 from qrplex_local import LocalBackend
 from qrplex_local._geometry import DEFAULT_SCALE, layout
+
+SYMBOLOGIES = {**spec.SYMBOLOGIES, **spec.GS1_SYMBOLOGIES}
 
 
 def _quiet_modules(symbology: str) -> tuple[int, int]:

@@ -42,7 +42,8 @@ def test_declared_capabilities() -> None:
     assert LocalBackend.settings == ()
     capabilities = LocalBackend.capabilities
     assert capabilities.symbologies == {
-        "qr", "microqr", "ean13", "ean8", "upca", "isbn13", "code128", "code39", "itf"
+        "qr", "microqr", "ean13", "ean8", "upca", "isbn13", "code128", "code39", "itf",
+        "gs1-128",
     }  # fmt: skip
     assert capabilities.formats == {"png", "svg"}
     assert capabilities.options == {"error", "height"}

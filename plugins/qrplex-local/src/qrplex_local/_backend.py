@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from qrplex import Backend, Capabilities, CodeRequest, Rendering
 from qrplex.errors import UnsupportedError
-from qrplex.spec import MEDIA_TYPES, SYMBOLOGIES
+from qrplex.spec import GS1_SYMBOLOGIES, MEDIA_TYPES, SYMBOLOGIES
 
 from ._geometry import layout
 from ._matrix import LINEAR_SYMBOLOGIES, MATRIX_SYMBOLOGIES, build_matrix
@@ -27,7 +27,8 @@ class LocalBackend(Backend):
 
     QR and Micro QR codes are encoded with segno, linear barcodes with python-barcode; the
     image is drawn by this package (PNG without Pillow, or SVG) so that it is exactly the
-    width asked for, with at least the spec quiet zones. Linear barcodes carry no
+    width asked for, with at least the spec quiet zones. GS1-128 is Code 128 with FNC1, from
+    the element string :mod:`qrplex.gs1` checks. Linear barcodes carry no
     human-readable text. See :mod:`qrplex_local._geometry` for the exact layout rules.
     """
 
@@ -52,7 +53,7 @@ class LocalBackend(Backend):
             raise UnsupportedError(f"the local backend writes png or svg, not {request.format!r}")
         matrix = build_matrix(request)
         lay = layout(
-            SYMBOLOGIES[request.symbology],
+            SYMBOLOGIES.get(request.symbology) or GS1_SYMBOLOGIES[request.symbology],
             matrix.width,
             request.width,
             request.options.get("height"),

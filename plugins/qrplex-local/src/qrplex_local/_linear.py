@@ -17,7 +17,8 @@ rejected with :class:`~qrplex.errors.InvalidContentError` instead:
   so a module is the narrow element X and the 10-module quiet zones are the spec's 10X.
 * Code 128 is encoded by :func:`qrplex.spec.code128_values` and drawn by
   :mod:`qrplex_local._code128` (python-barcode drops a leading ``"99"`` and has no FNC4 for
-  characters 128-255).
+  characters 128-255). GS1-128 too, with FNC1 (``fnc1=True``), from the element string
+  :func:`qrplex.gs1.parse` checks.
 
 The facts (check digits, the Code 39 set) come from :mod:`qrplex.spec`, as the core's do.
 """
@@ -31,7 +32,7 @@ from qrplex import CodeRequest
 from qrplex.errors import InvalidContentError, InvalidOptionError
 from qrplex.spec import CODE39_CHARS, gtin_check_digit
 
-from ._code128 import code128_pattern
+from ._code128 import code128_pattern, gs1_128_pattern
 
 __all__ = ["gtin_check_digit", "linear_pattern", "linear_row"]
 
@@ -125,6 +126,8 @@ def linear_pattern(symbology: str, content: str) -> str:
             return code128_pattern(content)
         except ValueError as exc:
             raise InvalidContentError(str(exc)) from exc
+    if symbology == "gs1-128":
+        return gs1_128_pattern(content)
     name, kwargs = _PYTHON_BARCODE[symbology](content)
 
     import barcode

@@ -14,7 +14,7 @@ MATRIX_SYMBOLOGIES: Final = frozenset({"qr", "microqr"})
 """The 2D symbologies, encoded with segno (:mod:`qrplex_local._qr`)."""
 
 LINEAR_SYMBOLOGIES: Final = frozenset(
-    {"ean13", "ean8", "upca", "isbn13", "code128", "code39", "itf"}
+    {"ean13", "ean8", "upca", "isbn13", "code128", "code39", "itf", "gs1-128"}
 )
 """The 1D symbologies, encoded with python-barcode (:mod:`qrplex_local._linear`)."""
 

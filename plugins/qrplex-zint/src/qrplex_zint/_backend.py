@@ -6,7 +6,7 @@ from typing import ClassVar, Final
 
 from qrplex import Backend, Capabilities, CodeRequest, Rendering
 from qrplex.errors import UnsupportedError
-from qrplex.spec import MEDIA_TYPES, Symbology, symbologies
+from qrplex.spec import GS1_SYMBOLOGIES, MEDIA_TYPES, Symbology, symbologies
 from qrplex.spec import SYMBOLOGIES as CORE_SYMBOLOGIES
 
 from ._layout import layout
@@ -27,7 +27,7 @@ _OWN: Final[dict[str, Symbology]] = {spec.name: spec for spec in PLUGIN_SYMBOLOG
 
 def _spec(name: str) -> Symbology:
     """The symbology's facts: the core's, this plugin's, else the registered ones."""
-    found = CORE_SYMBOLOGIES.get(name) or _OWN.get(name)
+    found = CORE_SYMBOLOGIES.get(name) or GS1_SYMBOLOGIES.get(name) or _OWN.get(name)
     return found if found is not None else symbologies()[name]
 
 

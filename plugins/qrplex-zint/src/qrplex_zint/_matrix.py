@@ -34,7 +34,6 @@ from typing import Any, Final, Literal
 import zint
 
 from qrplex.errors import InvalidContentError
-from qrplex.spec import SYMBOLOGIES as CORE_SYMBOLOGIES
 from qrplex.spec import QrPlan, plan_qr
 
 from ._text import text_payload
@@ -236,10 +235,8 @@ _ENCODERS: Final[dict[str, Callable[[str, Mapping[str, Any]], Matrix]]] = {
     "gs1-databar-expanded": _gs1(zint.Symbology.DBAR_EXP, "GS1 DataBar Expanded", 1),
 }
 
-SYMBOLOGIES: Final = frozenset(
-    name for name in ("qr", "microqr", *_ENCODERS) if name != "gs1-128" or name in CORE_SYMBOLOGIES
-)
-"""Every symbology :func:`encode` knows (GS1-128 once the core registers it)."""
+SYMBOLOGIES: Final = frozenset({"qr", "microqr", *_ENCODERS})
+"""Every symbology :func:`encode` knows: the core's (GS1-128 included) and the plugin's."""
 
 
 @functools.lru_cache(maxsize=256)

@@ -10,7 +10,8 @@ backend), the options and the minimum width (the symbol's longer side plus its q
 * ``pdf417``: PDF417, any text; quiet zone 2 modules (ISO/IEC 15438); rows 3 modules high.
 * ``aztec``: Aztec Code, any text; quiet zone 1 module (the standard needs none).
 * ``gs1-datamatrix``, ``gs1-qr``, ``gs1-databar-expanded``: a GS1 element string, checked by
-  :func:`qrplex.gs1.parse` and normalized to its human-readable form ``(01)...(10)...``.
+  :func:`qrplex.gs1.parse` and normalized as the core normalizes GS1 content
+  (:meth:`qrplex.gs1.ElementString.normalized`: ``(01)...(10)...``).
   GS1 DataMatrix takes ``shape``, GS1 QR Code takes ``error`` (``L``, ``M``, ``Q``, ``H``;
   default ``M``).
 """
@@ -97,7 +98,7 @@ def _gs1_rule(name: str, title: str) -> Callable[[str, Mapping[str, Any]], str]:
         from qrplex import gs1
 
         _check_options(name, title, options)
-        normalized = gs1.parse(content).human_readable()
+        normalized = gs1.parse(content).normalized()
         _fits(name, title, normalized, options)
         return normalized
 
