@@ -68,7 +68,7 @@ from ._symbol_checks import (
     to_grey,
     transparency_problem,
 )
-from .strategies import GenerateCall, InvalidCase
+from .strategies import GS1_IDENTIFIERS, GenerateCall, InvalidCase, is_gs1
 
 if TYPE_CHECKING:
     from qrplex._registry import Registry
@@ -101,22 +101,6 @@ _SAMPLES: Final[dict[str, tuple[str, ...]]] = {
     "code39": ("CODE-39 $/+%", "A"),
     "itf": ("0123456789", "12"),
 }
-
-
-GS1_IDENTIFIERS: Final[Mapping[str, str]] = {
-    "gs1-128": "]C1",
-    "gs1-datamatrix": "]d2",
-    "gs1-qr": "]Q3",
-    "gs1-databar-expanded": "]e0",
-}
-"""The AIM symbology identifier a reader must report for each GS1 symbology (FNC1 in first
-position); another symbology named ``gs1-*`` must give one of
-:data:`qrplex.gs1.SYMBOLOGY_IDENTIFIERS`."""
-
-
-def is_gs1(symbology: str) -> bool:
-    """Whether the kit reads ``symbology`` as GS1 data (an element string)."""
-    return symbology in GS1_IDENTIFIERS or symbology.startswith("gs1-")
 
 
 def _option_for(symbology: Symbology) -> tuple[str, Any] | None:
