@@ -42,3 +42,34 @@ def test_zint_as_the_configured_default(tmp_path: Path) -> None:
     with _client(tmp_path) as client:
         assert client.chain == ("zint", "local")
         assert client.generate("hello").backend == "zint"
+
+
+def test_the_issues_pharma_pack_from_the_command_line(tmp_path: Path) -> None:
+    """``qrplex make ... -s gs1-datamatrix -o pack.png`` with no configuration: made by zint,
+    read by zxing-cpp as GS1 DataMatrix data that parses back into the same AIs."""
+    import subprocess
+    import sys
+
+    from qrplex import gs1
+    from qrplex.testing import read
+
+    content = "(01)09506000134352(17)201225(10)ABC123"
+    done = subprocess.run(
+        [Path(sys.executable).with_name("qrplex"), "make", content, "-s", "gs1-datamatrix"]
+        + ["-o", "pack.png"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "backend zint" in done.stderr + done.stdout
+    (reading,) = read((tmp_path / "pack.png").read_bytes())
+    assert reading.symbology_identifier == "]d2"
+    transmitted = reading.data.decode("latin-1")
+    assert transmitted == "01095060001343521720122510ABC123"  # (10) last: no separator
+    parsed = gs1.parse(reading.symbology_identifier + transmitted)
+    assert [(e.ai, e.value) for e in parsed.elements] == [
+        ("01", "09506000134352"), ("17", "201225"), ("10", "ABC123")
+    ]  # fmt: skip

@@ -92,6 +92,42 @@ def test_qr_is_the_planned_version_at_the_requested_width(client: qrplex.Client)
     assert decode(image.data, "qr") == URL
 
 
+def test_qr_is_the_planned_version_where_libzint_would_pick_a_smaller_one(
+    client: qrplex.Client,
+) -> None:
+    content = "a" + "1" * 60  # one byte segment: version 4; libzint's own modes fit version 3
+    plan = spec.plan_qr(content, "M")
+    assert plan.version == 4
+    image = client.generate(content, width=plan.modules + 8)
+    left, _, right, _ = _dark_box(image.data)
+    assert right - left == plan.modules
+    assert decode(image.data, "qr") == content
+
+
+@pytest.mark.parametrize(
+    ("symbology", "content", "eci"),
+    [
+        ("datamatrix", "Grüße", b"\\000003"),
+        ("pdf417", "Grüße", b"\\000003"),
+        ("aztec", "世界", b"\\000026"),
+        ("pdf417", "plain ASCII", None),
+    ],
+)
+def test_2d_text_carries_the_policys_eci(
+    client: qrplex.Client, symbology: str, content: str, eci: bytes | None
+) -> None:
+    import zxingcpp
+
+    image = client.generate(content, symbology=symbology)
+    picture = Image.open(io.BytesIO(image.data))
+    (found,) = zxingcpp.read_barcodes(picture, text_mode=zxingcpp.TextMode.HexECI)
+    stream = bytes.fromhex(found.text)
+    if eci is None:
+        assert b"\\0000" not in stream
+    else:
+        assert stream[3:].startswith(eci)
+
+
 def test_leftover_pixels_widen_the_quiet_zones(client: qrplex.Client) -> None:
     image = client.generate("hello", symbology="aztec", width=200)
     left, _, right, _ = _dark_box(image.data)
@@ -135,15 +171,16 @@ def test_code128_beyond_libzints_limit(client: qrplex.Client) -> None:
     assert decode(image.data, "code128") == content
 
 
+@pytest.mark.parametrize("content", ["A", "hello world"])  # "A": the smallest symbol is square
 @pytest.mark.parametrize("shape", ["square", "rectangle"])
-def test_datamatrix_shape(client: qrplex.Client, shape: str) -> None:
-    image = client.generate("hello world", symbology="datamatrix", shape=shape, width=300)
+def test_datamatrix_shape(client: qrplex.Client, shape: str, content: str) -> None:
+    image = client.generate(content, symbology="datamatrix", shape=shape, width=300)
     left, top, right, bottom = _dark_box(image.data)
     if shape == "square":
         assert right - left == bottom - top
     else:
         assert right - left > 2 * (bottom - top)  # 8x32 or so, in a square image
-    assert decode(image.data) == "hello world"
+    assert decode(image.data) == content
 
 
 def test_a_bad_shape_is_an_option_error(client: qrplex.Client) -> None:
