@@ -54,9 +54,9 @@ def test_the_issues_pharma_pack_from_the_command_line(tmp_path: Path) -> None:
     from qrplex.testing import read
 
     content = "(01)09506000134352(17)201225(10)ABC123"
+    command = [Path(sys.executable).with_name("qrplex"), "make", content, "-s", "gs1-datamatrix"]
     done = subprocess.run(
-        [Path(sys.executable).with_name("qrplex"), "make", content, "-s", "gs1-datamatrix"]
-        + ["-o", "pack.png"],
+        [*command, "-o", "pack.png"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
