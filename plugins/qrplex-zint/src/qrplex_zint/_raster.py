@@ -8,7 +8,8 @@ the width asked for, with the leftover pixels in the quiet zones (:mod:`qrplex_z
   :mod:`zlib` and :mod:`struct`. Each distinct module row becomes one scanline, built once
   and repeated, so the cost grows with the symbol, not with the image's area.
 * SVG: a white background ``rect`` and one black ``path`` of rectangles, one per horizontal
-  run of dark modules; ``width`` / ``height`` in pixels with a matching ``viewBox``.
+  run of dark modules, in relative commands; ``width`` / ``height`` in pixels with a
+  matching ``viewBox``.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ __all__ = ["to_png", "to_svg"]
 
 _PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
 _BATCH_BYTES: Final = 1 << 20
-_LEVEL: Final = 4  # near level 9's size for these images, in a fraction of its time
-_DARK_RUNS: Final = re.compile("1+")
+_PIECE: Final = re.compile("1+0*|0+")
+_LEVEL: Final = 2  # a QR code of a URL: ~1.4x the bytes of level 9 (~750 B), in a tenth of its time
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -57,9 +58,8 @@ def _scanline(row: str | None, lay: Layout, padded: int) -> bytes:
     return b"\x00" + (light ^ dark).to_bytes(padded // 8, "big")
 
 
-def to_png(matrix: Matrix, lay: Layout) -> bytes:
-    """``matrix`` laid out as ``lay``, as a 1-bit greyscale PNG."""
-    padded = (lay.width + 7) // 8 * 8
+def _bands(matrix: Matrix, lay: Layout, padded: int) -> list[tuple[bytes, int]]:
+    """``(scanline, times)`` from top to bottom; each distinct module row is built once."""
     blank = _scanline(None, lay, padded)
     bands: list[tuple[bytes, int]] = [(blank, lay.top)] if lay.top else []
     lines: dict[str, bytes] = {}
@@ -71,44 +71,69 @@ def to_png(matrix: Matrix, lay: Layout) -> bytes:
     below = lay.height - lay.top - lay.row_height * len(matrix.rows)
     if below > 0:
         bands.append((blank, below))
+    return bands
+
+
+def _deflate(bands: list[tuple[bytes, int]], size: int) -> bytes:
+    """The zlib stream of the scanlines; in slices of about 1 MiB for a large image, so that
+    memory stays bounded."""
+    if size <= _BATCH_BYTES:
+        return zlib.compress(b"".join([line * times for line, times in bands]), _LEVEL)
     compressor = zlib.compressobj(_LEVEL)
     parts: list[bytes] = []
-    pending: list[bytes] = []
-    size = 0
-    for line, repeat in bands:
-        batch = max(1, _BATCH_BYTES // len(line))  # bounded memory for huge images
-        while repeat > 0:
-            chunk = line * min(batch, repeat)
-            pending.append(chunk)
-            size += len(chunk)
-            if size >= _BATCH_BYTES:
-                parts.append(compressor.compress(b"".join(pending)))
-                pending, size = [], 0
-            repeat -= batch
-    parts.append(compressor.compress(b"".join(pending)))
+    for line, times in bands:
+        batch = max(1, _BATCH_BYTES // len(line))
+        while times > 0:
+            parts.append(compressor.compress(line * min(batch, times)))
+            times -= batch
     parts.append(compressor.flush())
+    return b"".join(parts)
+
+
+def to_png(matrix: Matrix, lay: Layout) -> bytes:
+    """``matrix`` laid out as ``lay``, as a 1-bit greyscale PNG."""
+    padded = (lay.width + 7) // 8 * 8
+    data = _deflate(_bands(matrix, lay, padded), (padded // 8 + 1) * lay.height)
     header = struct.pack(">IIBBBBB", lay.width, lay.height, 1, 0, 0, 0, 0)
     return b"".join(
-        (
-            _PNG_SIGNATURE,
-            _chunk(b"IHDR", header),
-            _chunk(b"IDAT", b"".join(parts)),
-            _chunk(b"IEND", b""),
-        )
+        (_PNG_SIGNATURE, _chunk(b"IHDR", header), _chunk(b"IDAT", data), _chunk(b"IEND", b""))
     )
 
 
+class _Pieces(dict[str, str]):
+    """SVG path commands for a run of dark modules followed by a run of light ones (either
+    may be empty), relative to the run's top-left corner, built on first use."""
+
+    def __init__(self, scale: int, high: int) -> None:
+        super().__init__()
+        self.scale, self.high = scale, high
+
+    def __missing__(self, piece: str) -> str:
+        dark = piece.count("1") * self.scale
+        move = len(piece) * self.scale
+        command = f"h{dark}v{self.high}h-{dark}zm{move} 0" if dark else f"m{move} 0"
+        self[piece] = command
+        return command
+
+
+@functools.lru_cache(maxsize=32)
+def _pieces(scale: int, high: int) -> _Pieces:
+    return _Pieces(scale, high)
+
+
 def to_svg(matrix: Matrix, lay: Layout) -> bytes:
-    """``matrix`` laid out as ``lay``, as an SVG document (UTF-8 bytes)."""
-    scale, high = lay.scale, lay.row_height
-    commands: list[str] = []
-    y = lay.top
-    for row in matrix.rows:
-        for run in _DARK_RUNS.finditer(row):
-            start, end = run.span()
-            w = (end - start) * scale
-            commands.append(f"M{lay.left + start * scale} {y}h{w}v{high}h-{w}z")
-        y += high
+    """``matrix`` laid out as ``lay``, as an SVG document (UTF-8 bytes).
+
+    Each dark run is one rectangle, written relative to the previous one: a row is split
+    into (dark run, light run) pieces by a regular expression, and each distinct piece's
+    commands are made once, so little Python code runs per run.
+    """
+    pieces = _pieces(lay.scale, lay.row_height)
+    commands = [
+        f"M{lay.left} {lay.top + index * lay.row_height}"
+        + "".join(map(pieces.__getitem__, _PIECE.findall(row.rstrip("0"))))
+        for index, row in enumerate(matrix.rows)
+    ]
     w, h = lay.width, lay.height
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
