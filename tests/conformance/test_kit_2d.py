@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
-from hypothesis import find, settings
+from hypothesis import find, given, settings
 from hypothesis.errors import NoSuchExample
 
 import qrplex
@@ -79,3 +79,10 @@ def test_unknown_symbologies_are_never_registered_ones() -> None:
             lambda case: case.reason == "an unknown symbology" and case.symbology in registered,
             settings=settings(max_examples=300, database=None),
         )
+
+
+@given(content=strategies.gs1_element_strings())
+def test_gs1_element_strings_are_valid_gs1(content: str) -> None:
+    parsed = gs1.parse(content)  # raises InvalidContentError on anything the checks refuse
+    assert gs1.parse(parsed.bracketed()) == parsed
+    assert gs1.parse("]d2" + parsed.fnc1_data()) == parsed

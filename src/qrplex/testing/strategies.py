@@ -52,6 +52,7 @@ from qrplex.spec import (
 
 __all__ = [
     "CONTENT_CLASSES",
+    "GS1_IDENTIFIERS",
     "SYMBOLOGY_NAMES",
     "TRICKY_CONTENT",
     "GenerateCall",
@@ -59,10 +60,12 @@ __all__ = [
     "accepted",
     "error_levels",
     "expected_text",
+    "gs1_element_strings",
     "gtin_check_digit",
     "invalid_content",
     "invalid_options",
     "invalid_requests",
+    "is_gs1",
     "symbology_content",
     "tricky_content",
     "valid_calls",
