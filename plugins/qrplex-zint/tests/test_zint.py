@@ -223,3 +223,27 @@ async def test_agenerate_gives_the_same_bytes(client: qrplex.Client) -> None:
 def test_default_width_is_ten_pixels_a_module(client: qrplex.Client) -> None:
     image = client.generate(URL)
     assert image.width == 10 * (spec.plan_qr(URL, "M").modules + 8)
+
+
+def test_the_backend_serves_what_the_encoder_knows() -> None:
+    from qrplex_zint._backend import SERVED
+    from qrplex_zint._matrix import SYMBOLOGIES
+
+    assert SERVED == SYMBOLOGIES == ZintBackend.capabilities.symbologies
+
+
+def test_discovery_does_not_load_libzint(tmp_path: Path) -> None:
+    """``qrplex backends`` (every plugin loaded) leaves libzint, and the pydoc it imports,
+    for the first render: start-up stays as fast as without the plugin."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, qrplex; qrplex.Client().backends(); qrplex.spec.symbologies();"
+        "assert 'zint' not in sys.modules, 'discovery imported zint';"
+        "qrplex.generate('x', symbology='datamatrix'); assert 'zint' in sys.modules"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr

@@ -10,11 +10,10 @@ from qrplex.spec import GS1_SYMBOLOGIES, MEDIA_TYPES, Symbology, symbologies
 from qrplex.spec import SYMBOLOGIES as CORE_SYMBOLOGIES
 
 from ._layout import layout
-from ._matrix import SYMBOLOGIES, encode
 from ._raster import to_png, to_svg
 from ._symbologies import PLUGIN_SYMBOLOGIES
 
-__all__ = ["INLINE_CONTENT", "ZintBackend"]
+__all__ = ["INLINE_CONTENT", "SERVED", "ZintBackend"]
 
 INLINE_CONTENT: Final = 200
 """Up to this many characters (and the default or a moderate width), ``arender`` runs
@@ -22,6 +21,15 @@ inline: libzint and the writer take well under a millisecond; larger requests go
 thread so the event loop stays responsive."""
 
 _INLINE_WIDTH: Final = 1000
+SERVED: Final = frozenset(
+    {
+        *("qr", "microqr", "ean13", "isbn13", "ean8", "upca", "code128", "code39", "itf"),
+        *("gs1-128", "datamatrix", "pdf417", "aztec", "gs1-datamatrix", "gs1-qr"),
+        "gs1-databar-expanded",
+    }
+)
+"""What it serves. libzint (and the pydoc it imports, ~15 ms) loads on the first render, not
+when qrplex discovers the plugin."""
 _OWN: Final[dict[str, Symbology]] = {spec.name: spec for spec in PLUGIN_SYMBOLOGIES}
 
 
@@ -43,7 +51,7 @@ class ZintBackend(Backend):
 
     name: ClassVar[str] = "zint"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        symbologies=SYMBOLOGIES,
+        symbologies=SERVED,
         formats=frozenset({"png", "svg"}),
         options=frozenset({"error", "height", "shape"}),
         network=False,
@@ -58,8 +66,10 @@ class ZintBackend(Backend):
         """
         if request.format not in self.capabilities.formats:
             raise UnsupportedError(f"the zint backend writes png or svg, not {request.format!r}")
-        if request.symbology not in SYMBOLOGIES:
+        if request.symbology not in SERVED:
             raise UnsupportedError(f"the zint backend cannot encode {request.symbology!r}")
+        from ._matrix import encode
+
         spec = _spec(request.symbology)
         matrix = encode(request.symbology, request.content, request.options, request.qr)
         height = request.options.get("height") if spec.dimension == 1 else None

@@ -19,11 +19,12 @@ With ``M`` the symbol's width in modules (for a matrix code, its longer side) an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from qrplex.spec import MAX_WIDTH, Symbology
 
-from ._matrix import Matrix
+if TYPE_CHECKING:
+    from ._matrix import Matrix
 
 __all__ = ["Layout", "layout"]
 

@@ -236,7 +236,8 @@ _ENCODERS: Final[dict[str, Callable[[str, Mapping[str, Any]], Matrix]]] = {
 }
 
 SYMBOLOGIES: Final = frozenset({"qr", "microqr", *_ENCODERS})
-"""Every symbology :func:`encode` knows: the core's (GS1-128 included) and the plugin's."""
+"""Every symbology :func:`encode` knows: the core's (GS1-128 included) and the plugin's (the
+backend's ``SERVED``, which a test keeps equal)."""
 
 
 @functools.lru_cache(maxsize=256)

@@ -18,10 +18,12 @@ import functools
 import re
 import struct
 import zlib
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from ._layout import Layout
-from ._matrix import Matrix
+
+if TYPE_CHECKING:
+    from ._matrix import Matrix
 
 __all__ = ["to_png", "to_svg"]
 
