@@ -363,7 +363,7 @@ def _check_element(ai: str, value: str) -> Element:
     name = f"GS1 AI ({ai}) {entry.data_title}".rstrip()
     if not value:
         raise InvalidContentError(f"{name} has no data")
-    # biip's patterns are the rule; re.ASCII because their \\d would also take other
+    # biip's patterns are the rule; re.ASCII because their \d would also take other
     # scripts' digits. On a mismatch, the format says what is wrong (length or character).
     if re.fullmatch(entry.pattern, ai + value, re.ASCII) is None:
         raise InvalidContentError(_mismatch(name, entry, value))
