@@ -98,7 +98,7 @@ def _gs1_rule(name: str, title: str) -> Callable[[str, Mapping[str, Any]], str]:
         from qrplex import gs1
 
         _check_options(name, title, options)
-        normalized = gs1.parse(content).normalized()
+        normalized = gs1.normalize(content)
         _fits(name, title, normalized, options)
         return normalized
 
