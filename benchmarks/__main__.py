@@ -30,6 +30,7 @@ from . import (
     local_vs_raw,
     startup,
     unreachable,
+    zint_vs_local,
 )
 from ._docs import DOCS, paste_results
 from ._machine import (
@@ -57,6 +58,7 @@ SECTIONS: dict[str, tuple[str, Callable[[Profile, int], Section]]] = {
     "emulator": ("The emulator's own cost per request", emulator_cost.run),
     "scale": ("Scaling out: Dask and coordinator memory", batch.run_scale),
     "client": ("The cloud client's own cost, against a canned server", client_cost.run),
+    "zint": ("zint backend vs local backend", zint_vs_local.run),
 }
 """Every section, in run order: key -> (title, runner)."""
 

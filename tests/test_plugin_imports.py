@@ -52,7 +52,7 @@ def private_uses(source: str, filename: str) -> Iterator[tuple[int, str]]:
 
 def test_plugin_sources_are_found() -> None:
     found = {path.relative_to(ROOT).parts[1:3] for path in PLUGIN_SOURCES}
-    for plugin in ("qrplex-local", "qrplex-cloudinfinite"):
+    for plugin in ("qrplex-local", "qrplex-cloudinfinite", "qrplex-zint"):
         assert {(plugin, "src"), (plugin, "tests")} <= found
 
 

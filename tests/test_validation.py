@@ -80,7 +80,7 @@ def our_version(content: str, level: str, *, micro: bool = False) -> str | None:
 # --- symbology, format ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("symbology", ["pdf417", "QR", "", None])
+@pytest.mark.parametrize("symbology", ["maxicode", "QR", "", None])
 def test_unknown_symbology_lists_the_valid_ones(symbology: Any) -> None:
     with pytest.raises(InvalidOptionError, match="unknown symbology") as caught:
         validate("x", symbology)

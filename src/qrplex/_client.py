@@ -379,6 +379,17 @@ class Client:
             on_fallback=self._warn,
             verify=verify,
             symbologies=self.registry.symbologies,
+            spares=self._spares if backend is None and self.config.fallback is None else None,
+        )
+
+    def _spares(self) -> tuple[str, ...]:
+        """The installed backends outside the chain that need no network, by name: where
+        capability routing sends a request no backend of the chain declares."""
+        registry, chain = self.registry, self.chain
+        return tuple(  # names() leaves out a name two plugins register: never picked silently
+            name
+            for name in registry.names()
+            if name not in chain and not registry.get(name).capabilities.network
         )
 
     @property

@@ -17,6 +17,9 @@ be compared with the content that was asked for:
   ``symbology="upca"`` the 12 digits are returned. EAN-13 / ISBN-13 are the 13 digits with
   the check digit (a 12-digit UPC-A reading gets its leading ``0`` back).
 * Code 39 is read as standard Code 39 (``"$A"`` stays ``"$A"``, not full-ASCII ``"a"``).
+* Data Matrix, Aztec Code, PDF417 (and any symbol whose identifier says it has ECIs): each
+  ECI's charset applied to the bytes after it (``]d4`` + ECI 26 + UTF-8 bytes is the UTF-8
+  text); without an ECI, the bytes as ISO-8859-1.
 * GS1 data (symbology identifier ``]C1``, ``]d2``, ``]Q3``, ``]e0`` or ``]J1``): the text is
   the element string as the core normalizes GS1 content
   (:meth:`qrplex.gs1.ElementString.normalized`, ``(01)...(10)...``); the transmitted data,
@@ -58,7 +61,14 @@ _ZXING_FORMATS: Final[dict[str, str]] = {
     "gs1-128": "Code128",
 }
 _MATRIX_FORMATS: Final = frozenset({"QRCode", "MicroQRCode"})
+_ECI_FORMATS: Final = frozenset({"DataMatrix", "Aztec", "PDF417"})
 _ECI_MARK: Final = re.compile(rb"\\(\\|[0-9]{6})")
+# The AIM symbology identifiers that say the data carries ECIs (QR Code, Data Matrix, Aztec
+# Code, PDF417) in zxing-cpp's ECI text (its plain text's identifier never does); without
+# one, that text has no marks and no escaped backslashes.
+_ECI_IDENTIFIERS: Final = frozenset(
+    {"]Q2", "]Q4", "]Q6", "]d4", "]d5", "]d6", "]z3", "]z4", "]z5", "]L1"}
+)
 
 
 class UnreadableImageError(ValueError):
@@ -147,7 +157,7 @@ def _eci_text(zx: Any, image: Any, formats: Any, index: int) -> str | None:
         return None
     stream = bytes.fromhex(results[index].text)
     identifier, body = stream[:3], stream[3:]
-    if identifier.endswith(b"1"):  # no ECI anywhere: ISO-8859-1
+    if identifier.decode("latin-1") not in _ECI_IDENTIFIERS:  # no ECI: ISO-8859-1
         return body.decode("latin-1")
     segments: list[QrSegment] = []
     eci: int | None = None
@@ -190,6 +200,8 @@ def _normalize(
             text = _eci_text(zx, image, formats, index)
         if text is None:
             text = result.text
+    elif name in _ECI_FORMATS:  # read again with ECI marks (plain text hides them)
+        text = _eci_text(zx, image, formats, index) or data.decode("latin-1")
     else:
         text = data.decode("latin-1")
         if symbology == "upca" and len(text) == 13 and text.startswith("0"):

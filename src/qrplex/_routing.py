@@ -77,6 +77,10 @@ class RoutePlan:
     symbologies: Callable[[], Mapping[str, Symbology]] | None = None
     """The symbologies in effect (the client's registry's), for the checks on an image;
     ``None``: the installed plugins'."""
+    spares: Callable[[], tuple[str, ...]] | None = None
+    """Capability routing: the installed backends, outside ``chain``, to try when no backend
+    of the chain declares the request (a ``datamatrix`` code with the default ``local``);
+    ``None`` when the caller chose the backends (``backend=``, or a configured fallback)."""
     clock: Callable[[], float] = time.monotonic
     """The monotonic clock deadlines and attempt times are measured on. The drivers hand
     ``Render.expires`` to backends as a :func:`time.monotonic` instant, so anything but
@@ -107,7 +111,13 @@ def route(request: CodeRequest, plan: RoutePlan) -> Route:
     attempts: list[Attempt] = []
     last_error: BackendError | None = None
     refusals: dict[str, str] = {}
-    for name in plan.chain:
+    chain = plan.chain
+    if plan.spares is not None and all(
+        plan.backend_class(name).capabilities.refusal(request, plan.user_options) is not None
+        for name in chain
+    ):
+        chain = (*chain, *plan.spares())
+    for name in chain:
         cls = plan.backend_class(name)
         refusal = cls.capabilities.refusal(request, plan.user_options)
         if refusal is not None:
@@ -156,7 +166,7 @@ def route(request: CodeRequest, plan: RoutePlan) -> Route:
                     raise
                 attempts.append(_attempt(name, error, clock() - started))
                 last_error = error
-                if name != plan.chain[-1]:
+                if name != chain[-1]:
                     plan.on_fallback(name, error)
                 break
             except BackendError as error:
@@ -188,7 +198,7 @@ def route(request: CodeRequest, plan: RoutePlan) -> Route:
                             raise
                         continue
                 last_error = error
-                if name != plan.chain[-1]:
+                if name != chain[-1]:
                     plan.on_fallback(name, error)
                 break
             else:

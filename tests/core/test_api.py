@@ -72,7 +72,7 @@ def test_async_generate_mirrors_sync() -> None:
         ({"content": "abc", "symbology": "ean13"}, qrplex.InvalidContentError, "digit"),
         ({"content": "x" * 3000}, qrplex.InvalidContentError, "2331"),
         ({"content": "x" * 3000, "error": "H"}, qrplex.InvalidContentError, "1273"),
-        ({"content": "x", "symbology": "aztec"}, qrplex.InvalidOptionError, "qr, microqr"),
+        ({"content": "x", "symbology": "maxicode"}, qrplex.InvalidOptionError, "qr, microqr"),
         ({"content": "x", "format": "gif"}, qrplex.InvalidOptionError, "png, svg"),
         ({"content": "x", "width": 20}, qrplex.InvalidOptionError, "29"),
         ({"content": "x", "error": "Z"}, qrplex.InvalidOptionError, "L, M, Q, H"),

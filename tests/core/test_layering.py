@@ -90,6 +90,7 @@ def _imported_distributions(source: Path, own: str) -> set[str]:
     # Editable installs of the workspace's own distributions do not list their packages.
     owners.update({"qrplex": ["qrplex"], "qrplex_local": ["qrplex-local"]})
     owners.update({"qrplex_cloudinfinite": ["qrplex-cloudinfinite"]})
+    owners.update({"qrplex_zint": ["qrplex-zint"]})
     # zint-bindings is one extension module, which Python 3.11's packages_distributions misses.
     owners.setdefault("zint", ["zint-bindings"])
     found: set[str] = set()
@@ -120,11 +121,11 @@ def _declared(pyproject: Path) -> set[str]:
 
 # Declared without being imported, or imported without being declared, on purpose:
 EXCEPTIONS = {
-    # The core installs its default backend, and names the cloud backend as an extra; it finds
-    # both through entry points. Its `testing` extra pulls in `qrplex[verify]`.
+    # The core installs its default backend, and names the cloud and zint backends as extras;
+    # it finds them through entry points. Its `testing` extra pulls in `qrplex[verify]`.
     # Its `s3` extra brings s3fs, which fsspec finds by the s3:// protocol (never imported).
     "qrplex": {
-        "declared": {"qrplex", "qrplex-local", "qrplex-cloudinfinite", "s3fs"},
+        "declared": {"qrplex", "qrplex-local", "qrplex-cloudinfinite", "qrplex-zint", "s3fs"},
         "imported": set(),
     },
     # Installed by qrplex only, so it does not declare qrplex back (no cycle).
@@ -132,6 +133,7 @@ EXCEPTIONS = {
     # httpcore looks sniffio up on every async request (see the pyproject comment); uvicorn
     # loads httptools by name for the emulator (http="httptools").
     "qrplex-cloudinfinite": {"declared": {"sniffio", "httptools"}, "imported": set()},
+    "qrplex-zint": {"declared": set(), "imported": set()},
 }
 
 
@@ -145,6 +147,7 @@ EXCEPTIONS = {
             "plugins/qrplex-cloudinfinite/src",
             "qrplex_cloudinfinite",
         ),
+        ("plugins/qrplex-zint/pyproject.toml", "plugins/qrplex-zint/src", "qrplex_zint"),
     ],
 )
 def test_declared_dependencies_are_what_the_code_imports(

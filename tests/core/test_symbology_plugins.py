@@ -97,7 +97,10 @@ def qrplex_register_symbologies(register):
 
 
 @pytest.fixture
-def dots(install_plugin) -> None:
+def dots(install_plugin, monkeypatch) -> None:
+    # These tests state the whole list: the core's nine, then the test plugin's (the zint
+    # plugin, installed in the workspace, would add its six).
+    monkeypatch.setenv("QRPLEX_DISABLE_PLUGINS", "zint")
     install_plugin(
         distribution="qrplex-dots", entry_name="dots", module="qrplex_dots", source=DOTS_PLUGIN
     )
@@ -216,8 +219,9 @@ def test_strict_mode_raises_at_registration(dots: None, install_plugin, monkeypa
     ],
 )
 def test_a_malformed_spec_makes_the_plugin_broken(
-    install_plugin, symbology: str, problem: str
+    install_plugin, symbology: str, problem: str, monkeypatch
 ) -> None:
+    monkeypatch.setenv("QRPLEX_DISABLE_PLUGINS", "zint")  # the list is the core's nine alone
     source = (
         "import qrplex\nfrom qrplex import spec\n\n@qrplex.hookimpl\n"
         f"def qrplex_register_symbologies(register):\n    register({symbology})\n"

@@ -68,7 +68,7 @@ from ._symbol_checks import (
     to_grey,
     transparency_problem,
 )
-from .strategies import GenerateCall, InvalidCase
+from .strategies import GS1_IDENTIFIERS, GenerateCall, InvalidCase, is_gs1
 
 if TYPE_CHECKING:
     from qrplex._registry import Registry
@@ -434,6 +434,9 @@ class ConformanceRun:
                 f"backend {self.name!r} returned an image {info.height} px high for {what}"
             )
         self._check_pixels(call, image, what)
+        if is_gs1(call.symbology) and call.symbology not in self.readers:
+            self._check_gs1_reading(call, image, expected, what)
+            return
         if call.symbology not in SYMBOLOGIES:
             self._check_plugin_reading(call, image, expected, what)
             return
@@ -527,6 +530,51 @@ class ConformanceRun:
                 f"backend {self.name!r} mis-encoded {call.describe()}: read {text!r} "
                 f"[{call.format}, width={call.width}] ({first_difference(expected, text)})"
             )
+
+    def _check_gs1_reading(
+        self, call: GenerateCall, image: qrplex.CodeImage, expected: str, what: str
+    ) -> None:
+        """A GS1 symbology: zxing-cpp must read GS1 data (the symbology identifier of the
+        symbology, FNC1 first) whose transmitted text, group separators included, is the
+        content's :meth:`~qrplex.gs1.ElementString.fnc1_data`, and which parses back into the
+        same elements."""
+        __tracebackhide__ = True
+        from qrplex import gs1
+
+        reading = self._read_any(image, what)
+        wanted = GS1_IDENTIFIERS.get(call.symbology)
+        identifier = reading.symbology_identifier
+        if identifier != wanted if wanted else identifier not in gs1.SYMBOLOGY_IDENTIFIERS:
+            allowed = wanted or " / ".join(gs1.SYMBOLOGY_IDENTIFIERS)
+            raise AssertionError(
+                f"backend {self.name!r}: zxing-cpp reads the image for {what} as "
+                f"{reading.format} with symbology identifier {identifier!r}, not as GS1 data "
+                f"({allowed}): is FNC1 missing in first position?"
+            )
+        data = gs1.parse(expected).fnc1_data()
+        transmitted = reading.data.decode("latin-1")
+        if transmitted != data:
+            raise AssertionError(
+                f"backend {self.name!r} mis-encoded {call.describe()}: a scanner transmits "
+                f"{identifier}{transmitted!r}, expected {identifier}{data!r} (group "
+                f"separators after variable-length fields only where one follows; "
+                f"{first_difference(data, transmitted)})"
+            )
+        parsed = gs1.parse(identifier + transmitted).normalized()
+        if parsed != expected or reading.text != expected:
+            raise AssertionError(
+                f"backend {self.name!r}: {call.describe()} reads back as {reading.text!r}"
+            )
+
+    def _read_any(self, image: qrplex.CodeImage, what: str) -> Reading:
+        __tracebackhide__ = True
+        try:
+            return read_one(image.data)
+        except (AssertionError, ValueError) as error:
+            problem = str(error)
+        raise AssertionError(
+            f"backend {self.name!r} made an image zxing-cpp cannot read for {what}: {problem}"
+        )
 
     def check_valid(self, call: GenerateCall) -> None:
         """Generate ``call`` and check the image."""
@@ -932,8 +980,14 @@ class BackendConformance:
         )
         formats = sorted(caps.formats - set(MEDIA_TYPES))
         assert not formats, f"backend {conformance.name!r} declares unknown formats {formats}"
-        options = sorted(caps.options - {"error", "height"})
-        assert not options, f"backend {conformance.name!r} declares unknown options {options}"
+        known = {"error", "height"}.union(
+            *(spec.allowed_options for spec in conformance.symbologies.values())
+        )
+        options = sorted(caps.options - known)
+        assert not options, (
+            f"backend {conformance.name!r} declares options no registered symbology takes: "
+            f"{options}"
+        )
         assert caps.symbologies, f"backend {conformance.name!r} declares no symbology"
         assert caps.formats, f"backend {conformance.name!r} declares no format"
 
@@ -972,7 +1026,9 @@ class BackendConformance:
 
     def test_invalid_options(self, conformance: ConformanceRun, symbology: str) -> None:
         """Bad widths, options, formats and symbologies raise InvalidOptionError."""
-        cases = strategies.invalid_options(conformance.symbology(symbology))
+        cases = strategies.invalid_options(
+            conformance.symbology(symbology), registered=conformance.symbologies
+        )
         conformance.run(cases, conformance.check_invalid)
 
     def test_options_and_limits(self, conformance: ConformanceRun, symbology: str) -> None:

@@ -25,7 +25,7 @@ Needs hypothesis (``pip install 'qrplex[testing]'``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -52,6 +52,7 @@ from qrplex.spec import (
 
 __all__ = [
     "CONTENT_CLASSES",
+    "GS1_IDENTIFIERS",
     "SYMBOLOGY_NAMES",
     "TRICKY_CONTENT",
     "GenerateCall",
@@ -59,10 +60,12 @@ __all__ = [
     "accepted",
     "error_levels",
     "expected_text",
+    "gs1_element_strings",
     "gtin_check_digit",
     "invalid_content",
     "invalid_options",
     "invalid_requests",
+    "is_gs1",
     "symbology_content",
     "tricky_content",
     "valid_calls",
@@ -648,6 +651,11 @@ def symbology_content(symbology: Symbology) -> st.SearchStrategy[str]:
     """
     pieces: list[st.SearchStrategy[str]] = []
     examples = tuple(e for e in symbology.examples if accepted(symbology, e) is not None)
+    if is_gs1(symbology.name):  # any text is almost never a valid element string
+        gs1 = [st.sampled_from(examples)] if examples else []
+        return st.one_of(*gs1, gs1_element_strings()).filter(
+            lambda content: accepted(symbology, content) is not None
+        )
     if examples:
         alphabet = sorted(set("".join(examples)))
         longest = max(len(e) for e in examples)
@@ -665,6 +673,55 @@ def symbology_content(symbology: Symbology) -> st.SearchStrategy[str]:
             f"Symbology(..., examples=(...)) with contents its rule accepts"
         )
     return st.one_of(pieces).filter(lambda content: accepted(symbology, content) is not None)
+
+
+GS1_IDENTIFIERS: Final[Mapping[str, str]] = {
+    "gs1-128": "]C1",
+    "gs1-datamatrix": "]d2",
+    "gs1-qr": "]Q3",
+    "gs1-databar-expanded": "]e0",
+}
+"""The AIM symbology identifier a reader must report for each GS1 symbology (FNC1 in first
+position); another symbology named ``gs1-*`` must give one of
+:data:`qrplex.gs1.SYMBOLOGY_IDENTIFIERS`."""
+
+
+def is_gs1(symbology: str) -> bool:
+    """Whether the kit treats ``symbology`` as carrying a GS1 element string."""
+    return symbology in GS1_IDENTIFIERS or symbology.startswith("gs1-")
+
+
+def _gs1_key(draw: st.DrawFn, digits: int) -> str:
+    body = draw(st.text(st.sampled_from(_DIGITS), min_size=digits - 1, max_size=digits - 1))
+    return body + spec.gtin_check_digit(body)
+
+
+def _gs1_date(draw: st.DrawFn) -> str:
+    year, month = draw(st.integers(0, 99)), draw(st.integers(1, 12))
+    return f"{year:02d}{month:02d}{draw(st.integers(0, 28)):02d}"  # day 00: (11) and (17) only
+
+
+@st.composite
+def gs1_element_strings(draw: st.DrawFn) -> str:
+    """Valid GS1 element strings: an SSCC (00), or a GTIN (01) with any of a batch (10),
+    production and expiry dates (11) (17) and a serial (21), in any order; batch and serial
+    values from all of GS1 character set 82 (``(`` and ``)`` included), 1 to 20 characters.
+    Written bracketed (``[01]...[10]...``, never ambiguous) or human readable when no value
+    holds a parenthesis."""
+    from qrplex.gs1 import CSET82
+
+    if draw(st.integers(0, 4)) == 0:
+        elements = [("00", _gs1_key(draw, 18))]
+    else:
+        elements = [("01", _gs1_key(draw, 14))]
+        text = st.text(st.sampled_from(sorted(CSET82)), min_size=1, max_size=20)
+        for ai in draw(st.lists(st.sampled_from(["10", "11", "17", "21"]), unique=True)):
+            elements.append((ai, _gs1_date(draw) if ai in ("11", "17") else draw(text)))
+        elements = draw(st.permutations(elements))
+    plain = not any("(" in value or ")" in value for _, value in elements)
+    if plain and draw(st.booleans()):
+        return "".join(f"({ai}){value}" for ai, value in elements)
+    return "".join(f"[{ai}]{value}" for ai, value in elements)
 
 
 def _plugin_invalid(symbology: Symbology) -> st.SearchStrategy[InvalidCase]:
@@ -913,24 +970,30 @@ def _option_cases(draw: st.DrawFn, symbology: Symbology) -> InvalidCase:
     return InvalidCase(name, content, InvalidOptionError, reason, kwargs)
 
 
-def invalid_options(symbology: str | Symbology) -> st.SearchStrategy[InvalidCase]:
+def invalid_options(
+    symbology: str | Symbology, registered: Collection[str] | None = None
+) -> st.SearchStrategy[InvalidCase]:
     """Valid contents with an option the core refuses with :class:`InvalidOptionError`:
     widths that are not positive, too large, not ints or below the symbol's minimum; unknown
     options and formats; error levels that do not exist for the symbology (or on one without
     levels); heights that are not valid pixel counts (or on one without a height); unknown
-    symbologies."""
+    symbologies (names ``registered`` leaves out: by default, the installed plugins')."""
     resolved = _resolve(symbology)
-    unknown = st.sampled_from(["qrcode", "QR", "ean-13", "", "code93", "datamatrix"]).map(
+    taken = set(spec.symbologies() if registered is None else registered)
+    names = ["qrcode", "QR", "ean-13", "", "code93", "datamatrix", "maxicode", "gs1_128"]
+    unknown = st.sampled_from([name for name in names if name not in taken]).map(
         lambda name: InvalidCase(name, "12345678", InvalidOptionError, "an unknown symbology")
     )
     return st.one_of(_width_cases(resolved), _option_cases(resolved), unknown)
 
 
-def invalid_requests(symbology: str | Symbology) -> st.SearchStrategy[InvalidCase]:
+def invalid_requests(
+    symbology: str | Symbology, registered: Collection[str] | None = None
+) -> st.SearchStrategy[InvalidCase]:
     """:func:`invalid_content` (at every error level) and :func:`invalid_options`."""
     name = _resolve(symbology).name
     if name in ("qr", "microqr"):
         content = error_levels(name).flatmap(lambda level: invalid_content(name, level))
     else:
         content = invalid_content(symbology)
-    return st.one_of(content, invalid_options(symbology))
+    return st.one_of(content, invalid_options(symbology, registered))
