@@ -12,6 +12,7 @@ from qrplex.spec import SYMBOLOGIES as CORE_SYMBOLOGIES
 from ._layout import layout
 from ._raster import to_png, to_svg
 from ._symbologies import PLUGIN_SYMBOLOGIES
+from .plugin import ZINT
 
 __all__ = ["INLINE_CONTENT", "SERVED", "ZintBackend"]
 
@@ -21,13 +22,7 @@ inline: libzint and the writer take well under a millisecond; larger requests go
 thread so the event loop stays responsive."""
 
 _INLINE_WIDTH: Final = 1000
-SERVED: Final = frozenset(
-    {
-        *("qr", "microqr", "ean13", "isbn13", "ean8", "upca", "code128", "code39", "itf"),
-        *("gs1-128", "datamatrix", "pdf417", "aztec", "gs1-datamatrix", "gs1-qr"),
-        "gs1-databar-expanded",
-    }
-)
+SERVED: Final = ZINT.capabilities.symbologies
 """What it serves. libzint (and the pydoc it imports, ~15 ms) loads on the first render, not
 when qrplex discovers the plugin."""
 _OWN: Final[dict[str, Symbology]] = {spec.name: spec for spec in PLUGIN_SYMBOLOGIES}
@@ -50,12 +45,7 @@ class ZintBackend(Backend):
     """
 
     name: ClassVar[str] = "zint"
-    capabilities: ClassVar[Capabilities] = Capabilities(
-        symbologies=SERVED,
-        formats=frozenset({"png", "svg"}),
-        options=frozenset({"error", "height", "shape"}),
-        network=False,
-    )
+    capabilities: ClassVar[Capabilities] = ZINT.capabilities
 
     def render(self, request: CodeRequest) -> Rendering:
         """Render ``request`` as PNG or SVG.

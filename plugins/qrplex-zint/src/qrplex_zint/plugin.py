@@ -9,19 +9,35 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from qrplex import hookimpl
+from qrplex import BackendDeclaration, Capabilities, hookimpl
 
 if TYPE_CHECKING:
-    from qrplex import Backend
     from qrplex.spec import Symbology
+
+ZINT = BackendDeclaration(
+    name="zint",
+    target="qrplex_zint._backend:ZintBackend",
+    capabilities=Capabilities(
+        symbologies=frozenset(
+            {
+                *("qr", "microqr", "ean13", "isbn13", "ean8", "upca", "code128", "code39", "itf"),
+                *("gs1-128", "datamatrix", "pdf417", "aztec", "gs1-datamatrix", "gs1-qr"),
+                "gs1-databar-expanded",
+            }
+        ),
+        formats=frozenset({"png", "svg"}),
+        options=frozenset({"error", "height", "shape"}),
+        network=False,
+    ),
+)
+"""The ``zint`` backend: its name, where its class is, and what it serves (the class takes
+its capabilities from here, so the two cannot drift apart)."""
 
 
 @hookimpl
-def qrplex_register_backends(register: Callable[[type[Backend]], None]) -> None:
-    """Register :class:`~qrplex_zint.ZintBackend`."""
-    from ._backend import ZintBackend
-
-    register(ZintBackend)
+def qrplex_register_backends(register: Callable[[BackendDeclaration], None]) -> None:
+    """Declare :class:`~qrplex_zint.ZintBackend` (imported on first use)."""
+    register(ZINT)
 
 
 @hookimpl
