@@ -188,27 +188,6 @@ def test_a_bad_shape_is_an_option_error(client: qrplex.Client) -> None:
         client.generate("x", symbology="datamatrix", shape="round")
 
 
-@pytest.mark.parametrize(
-    ("symbology", "content", "options", "limit"),
-    [
-        ("datamatrix", "é" * 1557, {}, "1556 bytes"),
-        ("datamatrix", "1" * 99, {"shape": "rectangle"}, "98 digits"),
-        ("pdf417", "é" * 1200, {}, "1108 bytes"),
-        ("aztec", "é" * 1915, {}, "1914 bytes"),
-    ],
-)
-def test_over_capacity_is_refused_before_the_backend(
-    symbology: str, content: str, options: dict[str, str], limit: str
-) -> None:
-    # backend="local" cannot serve these at all: the error comes from the registered rule.
-    client = qrplex.Client(backend="local", fallback=[], environ={}, user_config=False)
-    with pytest.raises(qrplex.InvalidContentError) as raised:
-        client.generate(content, symbology=symbology, **options)
-    title = spec.symbologies()[symbology].title
-    assert title in str(raised.value)
-    assert limit in str(raised.value)
-
-
 def test_a_lone_surrogate_is_a_content_error(client: qrplex.Client) -> None:
     with pytest.raises(qrplex.InvalidContentError, match="U\\+D800"):
         client.generate("a\ud800", symbology="datamatrix")

@@ -30,16 +30,24 @@ SHAPES: Final = ("square", "rectangle")
 """The values of the Data Matrix ``shape`` option (``"square"`` by default)."""
 
 CAPACITY: Final[dict[str, str]] = {
-    "datamatrix": "3116 digits, 2335 alphanumeric characters or 1556 bytes (144x144 modules)",
-    "datamatrix-rectangle": "98 digits, 72 alphanumeric characters or 47 bytes (16x48 modules)",
-    "pdf417": "2710 digits, 1850 text characters or 1108 bytes",
-    "aztec": "3832 digits, 3067 letters or 1914 bytes",
-    "gs1-datamatrix": "3116 digits or 2335 alphanumeric characters of element string",
-    "gs1-datamatrix-rectangle": "98 digits or 72 alphanumeric characters of element string",
-    "gs1-qr": "7089 digits or 4296 alphanumeric characters of element string (version 40, level L)",
+    "datamatrix": "3116 digits, 2335 capital letters or 1554 bytes of non-ASCII text "
+    "(144x144 modules)",
+    "datamatrix-rectangle": "98 digits, 72 capital letters or 44 bytes of non-ASCII text "
+    "(16x48 modules)",
+    "pdf417": "2528 digits, 1726 capital letters or 1032 bytes of non-ASCII text",
+    "aztec": "3835 digits, 3069 capital letters or 1912 bytes of non-ASCII text",
+    "gs1-datamatrix": "up to 3114 digits of element string (144x144 modules)",
+    "gs1-datamatrix-rectangle": "up to 96 digits of element string (16x48 modules)",
+    "gs1-qr-L": "up to 7089 digits of element string (version 40, level L)",
+    "gs1-qr-M": "up to 5596 digits of element string (version 40, level M)",
+    "gs1-qr-Q": "up to 3993 digits of element string (version 40, level Q)",
+    "gs1-qr-H": "up to 3057 digits of element string (version 40, level H)",
     "gs1-databar-expanded": "74 digits or 41 alphanumeric characters of element string",
 }
-"""What the largest symbol of each holds, for the error when a content does not fit."""
+"""What the largest symbol of each holds with libzint's default error correction, for the
+error when a content does not fit (the edges are tested: one more character does not fit).
+Text beyond ASCII counts its UTF-8 or Latin-1 bytes, its ECI designator included; other ASCII
+text packs between bytes and capital letters."""
 
 
 def _check_options(name: str, title: str, options: Mapping[str, Any]) -> None:
@@ -56,6 +64,8 @@ def _check_options(name: str, title: str, options: Mapping[str, Any]) -> None:
 
 
 def _capacity_key(name: str, options: Mapping[str, Any]) -> str:
+    if name == "gs1-qr":
+        return f"{name}-{str(options.get('error', 'M')).upper()}"
     rectangle = options.get("shape") == "rectangle"
     return f"{name}-rectangle" if rectangle else name
 
