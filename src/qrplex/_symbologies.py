@@ -127,3 +127,31 @@ def gtin_check_digit(digits: str) -> str:
         raise ValueError(f"a GTIN has ASCII digits only, not {digits!r}")
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
     return str(-total % 10)
+
+
+PLUGIN_PROVIDERS: Final[dict[str, str]] = {
+    name: "qrplex-zint"
+    for name in (
+        "datamatrix",
+        "pdf417",
+        "aztec",
+        "gs1-datamatrix",
+        "gs1-qr",
+        "gs1-databar-expanded",
+    )
+}
+"""Symbologies the core does not register, by the built-in plugin that does: what to install
+when one is asked for and not registered."""
+
+
+def install_hint(symbology: object) -> str | None:
+    """What to install for ``symbology`` when a built-in plugin registers it, else None:
+    ``"'datamatrix' comes with the qrplex-zint plugin: install qrplex[zint] (...)"``."""
+    provider = PLUGIN_PROVIDERS.get(symbology) if isinstance(symbology, str) else None
+    if provider is None:
+        return None
+    extra = provider.removeprefix("qrplex-")
+    return (
+        f"{symbology!r} comes with the {provider} plugin: install qrplex[{extra}] "
+        f"(pip install 'qrplex[{extra}]', or uv add 'qrplex[{extra}]')"
+    )

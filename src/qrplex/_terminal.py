@@ -6,7 +6,7 @@ import io
 
 from ._model import CodeImage
 from ._qr_capacity import segment_for
-from ._symbologies import SYMBOLOGIES
+from ._symbologies import GS1_SYMBOLOGIES, SYMBOLOGIES
 from .errors import UnsupportedError
 
 __all__ = ["check_drawable", "draw_in_terminal"]
@@ -18,11 +18,12 @@ def check_drawable(symbology: str) -> None:
     """Raise :class:`UnsupportedError` unless codes of ``symbology`` can be drawn in a
     terminal (QR and Micro QR can; linear barcodes cannot be drawn legibly)."""
     if symbology not in _DRAWABLE:  # a plugin's symbology too: never drawn as a QR Code
-        known = SYMBOLOGIES.get(symbology)
+        known = SYMBOLOGIES.get(symbology) or GS1_SYMBOLOGIES.get(symbology)
         kind = f"{known.title} barcodes" if known is not None else f"{symbology!r} codes"
         raise UnsupportedError(
             f"{kind} cannot be drawn in a terminal (only QR and Micro QR codes can): "
-            "write one to a file with -o FILE, or redirect stdout"
+            f"add -o FILE to write it to a file (qrplex make ... -s {symbology} -o code.png, "
+            "or -o code.svg), or redirect stdout to one (> code.png)"
         )
 
 

@@ -115,6 +115,14 @@ def _add_make(parser: argparse.ArgumentParser, registry: Registry | None) -> Non
     )
     parser.add_argument("--height", type=_positive_int, metavar="N", help="barcode height in px")
     parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a symbology option, like --option shape=rectangle for datamatrix (repeat it for "
+        "more; `qrplex backends` lists which backend serves which symbology)",
+    )
+    parser.add_argument(
         "--verify",
         action="store_true",
         help="decode the image and fail unless it reads back as CONTENT (needs qrplex[verify])",
@@ -145,12 +153,30 @@ def _format_for(args: argparse.Namespace) -> str:
     return "png"
 
 
+def _check_installed(symbology: str) -> None:
+    """A symbology a built-in plugin registers, asked for while that plugin is not installed
+    (or disabled): say what to install, not only that the name is unknown."""
+    from ._symbologies import install_hint
+
+    hint = install_hint(symbology)
+    if hint is None:
+        return
+    from ._registry import default_registry
+
+    if symbology not in default_registry().symbologies():
+        raise InvalidOptionError(f"unknown symbology {symbology!r}: {hint}")
+
+
 def _run_make(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {}
     if args.error is not None:
         options["error"] = args.error
     if args.height is not None:
         options["height"] = args.height
+    from ._make_options import parse_options
+
+    options = parse_options(args.option, options)
+    _check_installed(args.symbology)
     if args.output is None and sys.stdout is None:
         raise InvalidOptionError("standard output is closed: write the image with -o FILE")
     from ._gs1_commands import digital_link_content
