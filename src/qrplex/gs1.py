@@ -601,32 +601,82 @@ def _biip_elements(message: ElementString) -> GS1ElementStrings:
     return result
 
 
+_LABEL: Final = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+# RFC 3986 pchar (unreserved, percent-encoded, sub-delims, ":" and "@"), and "/".
+_PATH: Final = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*")
+
+
 def _resolver(domain: str) -> str:
+    """The resolver's scheme, host, port and path prefix, checked, without a trailing "/";
+    the scheme and host lowercased (they are case-insensitive)."""
     from urllib.parse import urlsplit
 
     if not isinstance(domain, str):
         raise InvalidOptionError(f"domain must be a str, not {type(domain).__name__}")
+    # A domain with an "@" may hold credentials: it is never repeated in a message.
+    shown = "the domain" if "@" in domain else f"domain {domain!r}"
+    if any(not " " < char < "\x7f" for char in domain):  # spaces, controls, non-ASCII
+        raise InvalidOptionError(f"{shown} {_not_ascii(domain)} (like https://id.gs1.org)")
     try:
         parts = urlsplit(domain)
-        _ = parts.port  # raises on a bad port
+        port = parts.port  # raises on a bad port
     except ValueError as error:
-        raise InvalidOptionError(f"domain {domain!r} is not a URL: {error}") from None
+        raise InvalidOptionError(f"{shown} is not a URL: {error}") from None
     problems = []
-    if parts.scheme not in ("https", "http"):
+    if parts.scheme.lower() not in ("https", "http"):
         problems.append("must start with https:// (or http://)")
     host = parts.hostname or ""
-    if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|[0-9a-f:.]+", host):
-        problems.append("needs a host name")
+    if not _is_host(host):
+        problems.append("needs a host name, an IPv4 address or an [IPv6] address")
+    if port == 0:
+        problems.append("has port 0 (ports are 1-65535)")
     if parts.username is not None or parts.password is not None:
         problems.append("must not hold user info")
     if "?" in domain or "#" in domain:
         problems.append("must not have a query or fragment")
-    if any(char.isspace() or not char.isascii() for char in domain):
-        problems.append("must be ASCII without spaces")
+    segments = parts.path.split("/")
+    if not _PATH.fullmatch(parts.path) or "." in segments or ".." in segments:
+        problems.append(
+            "has a path prefix that is not plain (RFC 3986 path characters, no . or .. segments)"
+        )
     if problems:
-        shown = "the domain" if "user info" in problems[-1] else f"domain {domain!r}"
         raise InvalidOptionError(f"{shown} " + "; ".join(problems) + " (like https://id.gs1.org)")
-    return domain.rstrip("/")
+    netloc = parts.netloc.lower()
+    return f"{parts.scheme.lower()}://{netloc}{parts.path.rstrip('/')}"
+
+
+def _is_host(host: str) -> bool:
+    """A DNS name (ASCII labels), an IPv4 address, or an IPv6 address (its brackets gone)."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        labels = host.lower().removesuffix(".").split(".")
+        return bool(host) and all(_LABEL.fullmatch(label) for label in labels)
+    return True
+
+
+def _not_ascii(domain: str) -> str:
+    """What is wrong with a domain that holds spaces, control or non-ASCII characters; for
+    an internationalized host name, its ASCII (punycode) form to use instead."""
+    from urllib.parse import urlsplit
+
+    bad = next(char for char in domain if not " " < char < "\x7f")
+    problem = f"must be ASCII without spaces or control characters, and has {bad!r}"
+    try:
+        host = urlsplit(domain).hostname or ""
+        ascii_host = host.encode("idna").decode("ascii")
+    except (UnicodeError, ValueError):
+        return problem
+    if (
+        host
+        and ascii_host != host
+        and ascii_host.isascii()
+        and all(" " < char < "\x7f" for char in domain.replace(host, ""))
+    ):
+        return f"{problem}: write the host name in its ASCII (punycode) form, {ascii_host}"
+    return problem
 
 
 def _all_digits(value: str) -> bool:

@@ -96,3 +96,67 @@ def test_a_hand_built_element_string_is_checked_too() -> None:
         gs1.digital_link(gs1.ElementString(()))
     with pytest.raises(InvalidContentError, match="not bytes"):
         gs1.digital_link(b"(01)09506000134352")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("domain", "message"),
+    [
+        ("https://example.com/\x00", r"control characters, and has '\\x00'"),
+        ("https://example.com\t/gs1", r"has '\\t'"),
+        ("https://example.com/\x7f", r"has '\\x7f'"),
+        ("https://bücher.de", "ASCII \\(punycode\\) form, xn--bcher-kva.de"),
+        ("https://example.com:0", "port 0"),
+        ("https://a..b", "needs a host name"),
+        ("https://-bad-.com", "needs a host name"),
+        ("https://example.com/../x", "no . or .. segments"),
+        ("https://example.com/./x", "no . or .. segments"),
+        ("https://example.com/a\\b", "path prefix that is not plain"),
+        ("https://example.com/a|b", "path prefix that is not plain"),
+    ],
+)
+def test_odd_resolvers_are_refused(domain: str, message: str) -> None:
+    with pytest.raises(InvalidOptionError, match=message):
+        gs1.digital_link("(01)09506000134352", domain=domain)
+
+
+@pytest.mark.parametrize(
+    ("domain", "start"),
+    [
+        ("http://example.com", "http://example.com/01/"),
+        ("https://example.com//", "https://example.com/01/"),
+        ("HTTPS://Example.COM/Gs1/", "https://example.com/Gs1/01/"),
+        ("https://xn--bcher-kva.de:8080/p", "https://xn--bcher-kva.de:8080/p/01/"),
+        ("https://127.0.0.1", "https://127.0.0.1/01/"),
+        ("https://[::1]:8443", "https://[::1]:8443/01/"),
+        ("https://example.com/a;b=c/%7Ex", "https://example.com/a;b=c/%7Ex/01/"),
+    ],
+)
+def test_resolvers_that_are_fine(domain: str, start: str) -> None:
+    assert gs1.digital_link("(01)09506000134352", domain=domain).startswith(start)
+
+
+@pytest.mark.parametrize(
+    "domain", ["https://user:s3cret@exa mple.com", "https://user:s3cret@example.com:99999"]
+)
+def test_credentials_never_appear_in_any_domain_message(domain: str) -> None:
+    with pytest.raises(InvalidOptionError) as caught:
+        gs1.digital_link("(01)09506000134352", domain=domain)
+    assert "s3cret" not in str(caught.value)
+
+
+def test_a_digital_link_round_trips_through_a_reader() -> None:
+    """The URI in a QR Code, read by zxing-cpp and parsed by biip (an independent GS1
+    library), gives back the AIs it was made from."""
+    from biip.gs1_digital_link_uris import GS1DigitalLinkURI
+
+    data = "(01)09506000134352(17)201225(10)A/B%C(21)S1"
+    uri = gs1.digital_link(data, domain="https://example.com:8443/gs1/")
+    read = decode(qrplex.generate(uri, symbology="qr").data, "qr")
+    assert read == uri
+    parsed = GS1DigitalLinkURI.parse(read).as_gs1_message()
+    assert [(e.ai.ai, e.value) for e in parsed.element_strings] == [
+        ("01", "09506000134352"),
+        ("10", "A/B%C"),
+        ("21", "S1"),
+        ("17", "201225"),
+    ]
