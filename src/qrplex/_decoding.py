@@ -87,7 +87,9 @@ class Reading:
         data: the decoded bytes as zxing-cpp reports them.
         ec_level: the error correction level, for QR codes (``"M"``, ...), else ``""``.
         version: the QR version (``"7"``, ``"M2"``), else ``""``.
-        segments: the QR segments read from the modules, when they could be.
+        segments: the QR segments read from the modules, when they could be; for Data
+            Matrix, Aztec Code and PDF417, the byte runs between ECI designators, each with
+            the designator in force (``None``: no ECI).
     """
 
     text: str
@@ -147,8 +149,9 @@ def _format_name(result: zxingcpp.Barcode) -> str:
     return str(name) if name else str(result.format).rsplit(".", 1)[-1].replace(" ", "")
 
 
-def _eci_text(zx: Any, image: Any, formats: Any, index: int) -> str | None:
-    """Fallback QR reading: zxing-cpp's bytes with its ECI marks, charsets applied."""
+def _eci_segments(zx: Any, image: Any, formats: Any, index: int) -> list[QrSegment] | None:
+    """zxing-cpp's bytes split at its ECI marks: one byte segment per run, with the ECI
+    designator in force (``None`` before the first, or when the symbol has none)."""
     if formats is None:
         results = zx.read_barcodes(image, text_mode=zx.TextMode.HexECI)
     else:
@@ -158,7 +161,7 @@ def _eci_text(zx: Any, image: Any, formats: Any, index: int) -> str | None:
     stream = bytes.fromhex(results[index].text)
     identifier, body = stream[:3], stream[3:]
     if identifier.decode("latin-1") not in _ECI_IDENTIFIERS:  # no ECI: ISO-8859-1
-        return body.decode("latin-1")
+        return [QrSegment("byte", body, None)]
     segments: list[QrSegment] = []
     eci: int | None = None
     start = 0
@@ -174,7 +177,13 @@ def _eci_text(zx: Any, image: Any, formats: Any, index: int) -> str | None:
         start = match.end()
     chunk += body[start:]
     segments.append(QrSegment("byte", bytes(chunk), eci))
-    return decode_segments(segments)
+    return segments
+
+
+def _eci_text(zx: Any, image: Any, formats: Any, index: int) -> str | None:
+    """Fallback QR reading: zxing-cpp's bytes with its ECI marks, charsets applied."""
+    segments = _eci_segments(zx, image, formats, index)
+    return None if segments is None else decode_segments(segments)
 
 
 def _normalize(
@@ -201,7 +210,8 @@ def _normalize(
         if text is None:
             text = result.text
     elif name in _ECI_FORMATS:  # read again with ECI marks (plain text hides them)
-        text = _eci_text(zx, image, formats, index) or data.decode("latin-1")
+        segments = _eci_segments(zx, image, formats, index)
+        text = (decode_segments(segments) if segments else None) or data.decode("latin-1")
     else:
         text = data.decode("latin-1")
         if symbology == "upca" and len(text) == 13 and text.startswith("0"):

@@ -86,3 +86,40 @@ def test_gs1_element_strings_are_valid_gs1(content: str) -> None:
     parsed = gs1.parse(content)  # raises InvalidContentError on anything the checks refuse
     assert gs1.parse(parsed.bracketed()) == parsed
     assert gs1.parse("]d2" + parsed.fnc1_data()) == parsed
+
+
+class _NoLatin1Eci(ZintBackend):
+    """Writes ISO-8859-1 text in a Data Matrix, Aztec Code or PDF417 without ECI 3 (most
+    readers still guess it right: only the ECI check sees it)."""
+
+    name = "mutant"
+
+    def render(self, request: qrplex.CodeRequest) -> qrplex.Rendering:
+        from qrplex_zint import _text
+
+        original = _text.text_payload
+
+        def plain(content: str, title: str) -> _text.Payload:
+            payload = original(content, title)
+            return replace(payload, eci=None) if payload.eci == 3 else payload
+
+        import qrplex_zint._matrix as matrix
+
+        matrix.text_payload = plain
+        matrix._cached.cache_clear()
+        try:
+            return super().render(request)
+        finally:
+            matrix.text_payload = original
+            matrix._cached.cache_clear()
+
+
+@pytest.mark.parametrize("symbology", ["datamatrix", "aztec", "pdf417"])
+def test_2d_text_without_the_policys_eci_fails(
+    qrplex_client_factory: Callable[..., qrplex.Client], symbology: str
+) -> None:
+    run = _run(qrplex_client_factory("mutant", backends=[_NoLatin1Eci]), "mutant")
+    run.check_valid(GenerateCall(symbology, "plain ASCII"))  # no ECI either way: passes
+    with pytest.raises(AssertionError, match=r"written with no ECI; .* wants ECI 3"):
+        run.check_valid(GenerateCall(symbology, "Grüße"))
+    _run(qrplex_client_factory("zint"), "zint").check_valid(GenerateCall(symbology, "Grüße"))

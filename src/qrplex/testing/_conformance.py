@@ -58,6 +58,7 @@ from .._decoding import Reading, read_one
 from .._images import inspect_image
 from . import strategies
 from ._symbol_checks import (
+    TEXT_POLICY_SYMBOLOGIES,
     bar_height_problem,
     charset_problem,
     contrast_problem,
@@ -65,6 +66,7 @@ from ._symbol_checks import (
     open_image,
     polarity_problem,
     quiet_zone_problem,
+    text_eci_problem,
     to_grey,
     transparency_problem,
 )
@@ -513,8 +515,13 @@ class ConformanceRun:
         looking for any format."""
         __tracebackhide__ = True
         reader = self.readers.get(call.symbology)
+        reading: Reading | None = None
         try:
-            text = reader(image) if reader is not None else read_one(image.data).text
+            if reader is not None:
+                text = reader(image)
+            else:
+                reading = read_one(image.data)
+                text = reading.text
         except (AssertionError, ValueError) as error:
             how = "its reader" if reader is not None else "zxing-cpp (any format)"
             hint = (
@@ -530,6 +537,10 @@ class ConformanceRun:
                 f"backend {self.name!r} mis-encoded {call.describe()}: read {text!r} "
                 f"[{call.format}, width={call.width}] ({first_difference(expected, text)})"
             )
+        if reading is not None and call.symbology in TEXT_POLICY_SYMBOLOGIES:
+            problem = text_eci_problem(expected, reading.segments)
+            if problem is not None:
+                raise AssertionError(f"backend {self.name!r}, {what}: {problem}")
 
     def _check_gs1_reading(
         self, call: GenerateCall, image: qrplex.CodeImage, expected: str, what: str

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MIN_CONTRAST",
+    "TEXT_POLICY_SYMBOLOGIES",
     "QuietZones",
     "bar_height_problem",
     "charset_problem",
@@ -53,6 +54,7 @@ __all__ = [
     "open_image",
     "polarity_problem",
     "quiet_zone_problem",
+    "text_eci_problem",
     "to_grey",
     "transparency_problem",
 ]
@@ -419,3 +421,27 @@ def charset_problem(
             f"segment for this content"
         )
     return None
+
+
+TEXT_POLICY_SYMBOLOGIES: Final = frozenset({"datamatrix", "pdf417", "aztec"})
+"""The 2D symbologies whose text follows the QR charset policy's ECIs (``qrplex-zint``
+registers them): ASCII without an ECI, other ISO-8859-1 text after ECI 3, the rest after
+ECI 26, so that every reader gets the text back (PDF417 without an ECI is code page 437)."""
+
+
+def text_eci_problem(content: str, segments: Sequence[QrSegment] | None) -> str | None:
+    """A sentence if the ECI designators zxing-cpp read in a Data Matrix, Aztec Code or
+    PDF417 symbol (``segments``: its byte runs between them) are not the policy's for
+    ``content``; ``None`` when they are, or when the reading has no segments."""
+    if segments is None:
+        return None
+    expected = symbol_facts.segment_for(content).eci_designator
+    found = sorted({segment.eci for segment in segments if segment.data}, key=str)
+    if found == [expected]:
+        return None
+    names = " and ".join(_eci_name(eci) for eci in found) or "no data"
+    return (
+        f"its text is written with {names}; the charset policy wants {_eci_name(expected)} "
+        "for this content (ASCII without an ECI, other ISO-8859-1 text after ECI 3, "
+        "anything else after ECI 26), so that every reader gets the text back"
+    )
