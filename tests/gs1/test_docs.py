@@ -10,7 +10,8 @@ import pytest
 
 from qrplex import InvalidContentError, gs1
 
-PAGE = (Path(__file__).resolve().parents[2] / "docs" / "gs1.md").read_text(encoding="utf-8")
+PAGE_DIR = Path(__file__).resolve().parents[2] / "docs"
+PAGE = (PAGE_DIR / "gs1.md").read_text(encoding="utf-8")
 
 
 def _error_rows() -> list[tuple[str, str]]:
@@ -49,3 +50,19 @@ def test_the_interactive_examples_run() -> None:
 def test_the_modules_examples_run() -> None:
     results = doctest.testmod(gs1, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert (results.failed, results.attempted) == (0, 7)
+
+
+def test_the_symbologies_page_lists_what_is_registered() -> None:
+    """docs/symbologies.md prints ``qrplex.symbologies()`` as it is in a clone (qrplex-zint
+    installed); it showed the core's nine only, without gs1-128 or the plugin's."""
+    import contextlib
+    import io
+
+    page = (PAGE_DIR / "symbologies.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```(\w+)\n(.*?)```", page, re.DOTALL)
+    index = next(i for i, (_, body) in enumerate(blocks) if "qrplex.symbologies()" in body)
+    assert blocks[index + 1][0] == "text"
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(blocks[index][1], "docs/symbologies.md", "exec"), {})
+    assert out.getvalue() == blocks[index + 1][1]
