@@ -326,7 +326,16 @@ def _split_marked(text: str, open_: str, close: str) -> Iterator[tuple[str, str]
         end = len(text) if following is None else following.start()
         if ai not in _table():
             raise InvalidContentError(f"GS1 AI ({ai}) is not a known Application Identifier")
-        yield ai, text[start:end]
+        value = text[start:end]
+        # A GS (FNC1) that ends a field is not needed in these forms (the next AI's marker
+        # ends it), but is what a scanner sends: one at the end of a field is dropped.
+        value = value.removesuffix(GS)
+        if open_ == "(" and _BRACKET_MARK.search(value):
+            raise InvalidContentError(
+                f"GS1 AI ({ai}): {_excerpt(value)} holds {_BRACKET_MARK.search(value)[0]!r}, "
+                "an AI in the [AI] form: write every AI as (AI), or every AI as [AI]"
+            )
+        yield ai, value
         match = following
 
 
@@ -336,6 +345,11 @@ def _split_fnc1(text: str) -> Iterator[tuple[str, str]]:
     rest = text.removeprefix(GS)
     while rest:
         ai = next((rest[:n] for n in (2, 3, 4) if rest[:n] in table), None)
+        if ai is None and rest.startswith(GS):
+            raise InvalidContentError(
+                f"GS1 data has two GS separators in a row (an empty field) before "
+                f"{_excerpt(rest.lstrip(GS))}"
+            )
         if ai is None:
             raise InvalidContentError(
                 f"GS1 data does not start with a known AI at {_excerpt(rest)}"
@@ -554,6 +568,7 @@ def _table() -> dict[str, GS1ApplicationIdentifier]:
 
 
 _AI_MARK: Final = re.compile(r"\([0-9]{2,4}\)")
+_BRACKET_MARK: Final = re.compile(r"\[[0-9]{2,4}\]")
 _COMPONENT = re.compile(r"([NXYZ])(\.\.)?(\d+)")
 
 

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+import qrplex
 from qrplex import InvalidContentError, gs1
 
 CARTON = "(01)09506000134352(17)201225(10)ABC123"
@@ -223,3 +224,57 @@ def test_normalize_is_a_content_rule() -> None:
     assert gs1.normalize("[01]09506000134352[10]A(21)B") == "[01]09506000134352[10]A(21)B"
     with pytest.raises(InvalidContentError, match=r"\(01\) GTIN: wrong check digit"):
         gs1.normalize("(01)09506000134353")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(01)09506000134352\x1d(10)ABC123\x1d(21)XYZ",
+        "(01)09506000134352(10)ABC123\x1d(21)XYZ\x1d",
+        "[01]09506000134352[10]ABC123\x1d[21]XYZ",
+    ],
+)
+def test_a_gs_ending_a_field_is_accepted_in_the_marked_forms(text: str) -> None:
+    """What a scanner sends between fields, pasted into the (AI) or [AI] form: the marker
+    already ends the field, so the separator is dropped, not read as data."""
+    assert gs1.parse(text).human_readable() == "(01)09506000134352(10)ABC123(21)XYZ"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("(01)09506000134352(10)AB\x1dC", r"\(10\) BATCH/LOT: character '\\x1d' at position 3"),
+        ("(01)09506000134352(10)ABC\x1d\x1d", r"\(10\) BATCH/LOT: character '\\x1d' at position 4"),
+        ("0109506000134352\x1d\x1d10ABC", "two GS separators in a row .* before '10ABC'"),
+        ("\x1d\x1d0109506000134352", "two GS separators in a row"),
+        ("(01)09506000134352[10]ABC", r"holds '\[10\]', an AI in the \[AI\] form"),
+    ],
+)
+def test_gs_in_odd_places_and_mixed_forms_are_named(text: str, message: str) -> None:
+    with pytest.raises(InvalidContentError, match=message):
+        gs1.parse(text)
+
+
+@pytest.mark.parametrize("backend", ["local", "zint", "cloudinfinite", None])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("(01)０９506000134352", r"\(01\) GTIN: character '０' at position 1"),
+        ("(01)٠٩506000134352", r"\(01\) GTIN: character '٠' at position 1"),
+        ("(01)09506000134352(10)AB\x00C", r"\(10\) BATCH/LOT: character '\\x00'"),
+        ("(01)09506000134352(10)", r"\(10\) BATCH/LOT has no data"),
+        ("(01)09506000134352(3103)00050", r"\(3103\) NET WEIGHT \(kg\) must have 6"),
+        ("(01)09506000134352(3109)000500", r"\(3109\) is not a known"),
+        ("(01)09506000134352(8200)http://x y", r"\(8200\) PRODUCT URL: character ' '"),
+    ],
+)
+def test_the_same_mistake_is_the_same_error_from_every_backend(
+    text: str, message: str, backend: str | None
+) -> None:
+    """Checked before any backend runs: cloudinfinite (no credentials, no GS1-128) would
+    fail otherwise, without a network call."""
+    with qrplex.Client(backend=backend, environ={}, user_config=False) as client:
+        with pytest.raises(InvalidContentError, match=message):
+            client.generate(text, symbology="gs1-128")
+        with pytest.raises(InvalidContentError, match=message):
+            client.generate(text, symbology="gs1-datamatrix")
