@@ -330,10 +330,11 @@ def _split_marked(text: str, open_: str, close: str) -> Iterator[tuple[str, str]
         # A GS (FNC1) that ends a field is not needed in these forms (the next AI's marker
         # ends it), but is what a scanner sends: one at the end of a field is dropped.
         value = value.removesuffix(GS)
-        if open_ == "(" and _BRACKET_MARK.search(value):
+        mixed = _BRACKET_MARK.search(value) if open_ == "(" else None
+        if mixed is not None:
             raise InvalidContentError(
-                f"GS1 AI ({ai}): {_excerpt(value)} holds {_BRACKET_MARK.search(value)[0]!r}, "
-                "an AI in the [AI] form: write every AI as (AI), or every AI as [AI]"
+                f"GS1 AI ({ai}): {_excerpt(value)} holds {mixed[0]!r}, an AI in the [AI] "
+                "form: write every AI as (AI), or every AI as [AI]"
             )
         yield ai, value
         match = following
