@@ -20,10 +20,13 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import qrplex
+from qrplex import spec
+from qrplex._decoding import Reading, read_one
 from qrplex.errors import QrplexError
 from qrplex.spec import GS1_SYMBOLOGIES, MICRO_QR_LEVELS, QR_LEVELS
 from qrplex.spec import SYMBOLOGIES as CORE_SYMBOLOGIES
 from qrplex.testing import decode, strategies
+from qrplex.testing._symbol_checks import open_image, quiet_zone_problem, to_grey
 from qrplex.testing.strategies import GenerateCall, InvalidCase
 from qrplex_local import LocalBackend
 from qrplex_zint import ZintBackend
@@ -113,6 +116,24 @@ def zint_and_local() -> Iterator[dict[str, qrplex.Client]]:
         client.close()
 
 
+def _grey(image: qrplex.CodeImage) -> Any:
+    return to_grey(open_image(image.data, image.media_type))
+
+
+def _dark_box(image: qrplex.CodeImage) -> tuple[int, int, int, int] | None:
+    """Where the dark pixels are: the symbol, without its quiet zones."""
+    box = _grey(image).point(lambda v: 255 if v < 128 else 0).getbbox()
+    return None if box is None else tuple(box)
+
+
+def _ecis(reading: Reading) -> list[int | None]:
+    """The ECI designators of a QR Code's byte segments (no ECI: ``None``), in a sorted
+    list: both backends follow the charset policy, whatever segment modes they choose."""
+    if reading.segments is None or reading.format not in ("QRCode", "MicroQRCode"):
+        return []
+    return sorted({s.eci for s in reading.segments if s.mode == "byte"}, key=str)
+
+
 def _fewer() -> settings:
     """A quarter of the active profile's examples (at least 10)."""
     return settings(max_examples=max(10, settings.default.max_examples // 4))
@@ -135,12 +156,18 @@ def test_zint_and_local_read_the_same(
     """Every valid input, PNG or SVG: both images decode to the normalized content."""
 
     def check(call: GenerateCall) -> None:
-        readings, sizes = {}, {}
+        readings, sizes, boxes, ecis = {}, {}, {}, {}
         for name, client in zint_and_local.items():
             image = client.generate(call.content, **call.kwargs())
             assert image.backend == name
             sizes[name] = (image.width, image.height)
-            readings[name] = decode(image.data, symbology)
+            reading = read_one(image.data, symbology)
+            readings[name] = reading.text
+            ecis[name] = _ecis(reading)
+            boxes[name] = _dark_box(image)
+            problem = quiet_zone_problem(_grey(image), spec.symbologies()[symbology], None)
+            assert problem is None, f"{call!r}: {name}: {problem}"
+        assert ecis["zint"] == ecis["local"], f"{call!r}: zint / local ECIs {ecis}"
         if symbology in ("code128", "gs1-128"):  # libzint's encodation is optimal, the
             # core's greedy: fewer modules can mean another scale, so another default width
             # and bar height
@@ -151,6 +178,8 @@ def test_zint_and_local_read_the_same(
                 assert zint_height == local_height, f"{call!r}: zint / local sizes {sizes}"
         else:
             assert sizes["zint"] == sizes["local"], f"{call!r}: zint / local sizes {sizes}"
+            # the same symbol size and layout rules: the symbol in the same place
+            assert boxes["zint"] == boxes["local"], f"{call!r}: zint / local symbols {boxes}"
         assert readings["zint"] == readings["local"], (
             f"{call!r}: zint reads {readings['zint']!r}, local reads {readings['local']!r}"
         )

@@ -53,6 +53,7 @@ from qrplex.spec import (
 __all__ = [
     "CONTENT_CLASSES",
     "GS1_IDENTIFIERS",
+    "GS1_TRICKY_CONTENT",
     "SYMBOLOGY_NAMES",
     "TRICKY_CONTENT",
     "GenerateCall",
@@ -101,6 +102,18 @@ CONTENT_CLASSES: Final[tuple[str, ...]] = (
 """Characters real data has and backends mangle (tabs and U+00A0 turned into spaces,
 control characters dropped, combining marks composed), at the edges and inside: explicit
 examples, tried on every run, where the symbology can carry them."""
+
+GS1_TRICKY_CONTENT: Final[tuple[str, ...]] = (
+    "(01)09506000134352(10)ABC123(21)XYZ",  # a GS after (10): one follows
+    "(01)09506000134352(21)A(10)B(17)201225",  # two GS, then a fixed-length AI
+    "(01)09506000134352(422)040(10)X",  # fixed length, but not predefined: a GS after it
+    "(10)3.3(01)09506000134352(17)201225",  # a variable AI first
+    "(01)09506000134352(8200)https://example.com/p?a=1&b=2",  # a URL
+    "[01]09506000134352[10]A(21)B",  # data that looks like an AI
+)
+"""GS1 element strings where the FNC1 separators matter, tried first for every GS1
+symbology (with its own ``examples``): a backend that drops or adds one reads back other
+data."""
 
 TRICKY_CONTENT: Final[dict[str, tuple[str, ...]]] = {
     "qr": (
@@ -825,7 +838,8 @@ def tricky_content(symbology: str | Symbology, error: str = "M") -> tuple[str, .
     plugin's symbology, its ``examples`` and the :data:`CONTENT_CLASSES` its rule accepts."""
     resolved = _resolve(symbology)
     if not _is_core(resolved):
-        candidates = (*resolved.examples, *CONTENT_CLASSES)
+        gs1_cases = GS1_TRICKY_CONTENT if is_gs1(resolved.name) else ()
+        candidates = (*resolved.examples, *gs1_cases, *CONTENT_CLASSES)
         return tuple(c for c in dict.fromkeys(candidates) if accepted(resolved, c) is not None)
     options = {"error": error} if resolved.dimension == 2 else {}
     accepted_contents = []
