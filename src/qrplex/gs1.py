@@ -347,9 +347,10 @@ def _split_fnc1(text: str) -> Iterator[tuple[str, str]]:
     while rest:
         ai = next((rest[:n] for n in (2, 3, 4) if rest[:n] in table), None)
         if ai is None and rest.startswith(GS):
+            following = rest.lstrip(GS)
+            where = f"before {_excerpt(following)}" if following else "at the end"
             raise InvalidContentError(
-                f"GS1 data has two GS separators in a row (an empty field) before "
-                f"{_excerpt(rest.lstrip(GS))}"
+                f"GS1 data has two GS separators in a row (an empty field) {where}"
             )
         if ai is None:
             raise InvalidContentError(
@@ -421,7 +422,11 @@ def _mismatch(name: str, entry: GS1ApplicationIdentifier, value: str) -> str:
     problem = _charset_problem(value, components)
     if problem is not None:
         return f"{name}: {problem}"
-    return f"{name}: {_excerpt(value)} does not match its format {entry.format}"
+    rule = entry.pattern.removeprefix("^").removeprefix(entry.ai).removesuffix("$")
+    return (
+        f"{name}: {_excerpt(value)} does not match its format {entry.format} "
+        f"(the data must match {rule})"
+    )
 
 
 def _charset_problem(value: str, components: list[tuple[str, int, int]]) -> str | None:

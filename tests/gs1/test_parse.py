@@ -278,3 +278,11 @@ def test_the_same_mistake_is_the_same_error_from_every_backend(
             client.generate(text, symbology="gs1-128")
         with pytest.raises(InvalidContentError, match=message):
             client.generate(text, symbology="gs1-datamatrix")
+
+
+def test_a_value_outside_its_ais_pattern_says_what_the_pattern_is() -> None:
+    # (4321) dangerous goods flag: one digit, 0 or 1
+    with pytest.raises(InvalidContentError, match=r"\(4321\).*'2'.*must match \(\[01\]\)"):
+        gs1.parse("(01)09506000134352(4321)2")
+    with pytest.raises(InvalidContentError, match="two GS separators in a row .* at the end"):
+        gs1.parse("0109506000134352\x1d\x1d")
