@@ -245,7 +245,7 @@ def test_a_gs_ending_a_field_is_accepted_in_the_marked_forms(text: str) -> None:
     [
         ("(01)09506000134352(10)AB\x1dC", r"\(10\) BATCH/LOT: character '\\x1d' at position 3"),
         ("(01)09506000134352(10)ABC\x1d\x1d", r"\(10\) BATCH/LOT: character '\\x1d' at position 4"),
-        ("0109506000134352\x1d\x1d10ABC", "two GS separators in a row .* before '10ABC'"),
+        ("0109506000134352\x1d\x1d10ABC", r"two GS separators in a row .* before '10ABC'"),
         ("\x1d\x1d0109506000134352", "two GS separators in a row"),
         ("(01)09506000134352[10]ABC", r"holds '\[10\]', an AI in the \[AI\] form"),
     ],
@@ -284,5 +284,5 @@ def test_a_value_outside_its_ais_pattern_says_what_the_pattern_is() -> None:
     # (4321) dangerous goods flag: one digit, 0 or 1
     with pytest.raises(InvalidContentError, match=r"\(4321\).*'2'.*must match \(\[01\]\)"):
         gs1.parse("(01)09506000134352(4321)2")
-    with pytest.raises(InvalidContentError, match="two GS separators in a row .* at the end"):
+    with pytest.raises(InvalidContentError, match=r"two GS separators in a row .* at the end"):
         gs1.parse("0109506000134352\x1d\x1d")
