@@ -32,6 +32,13 @@ EDGES = [
 ]
 
 
+def test_gs1_databar_expanded_holds_41_alphanumeric_characters() -> None:
+    with _client() as client:
+        assert client.generate("(91)" + "A" * 39, symbology="gs1-databar-expanded")
+        with pytest.raises(qrplex.InvalidContentError, match="41 alphanumeric characters"):
+            client.generate("(91)" + "A" * 40, symbology="gs1-databar-expanded")
+
+
 def _client(backend: str = "zint") -> qrplex.Client:
     return qrplex.Client(backend=backend, fallback=[], environ={}, user_config=False)
 
@@ -80,4 +87,5 @@ def test_the_docs_state_the_same_limits() -> None:
     assert rows["datamatrix"] == CAPACITY["datamatrix"]
     assert rows["pdf417"] == CAPACITY["pdf417"]
     assert rows["aztec"] == CAPACITY["aztec"]
+    assert rows["gs1-databar-expanded"] == CAPACITY["gs1-databar-expanded"]
     assert CAPACITY["datamatrix-rectangle"] in text

@@ -42,7 +42,8 @@ CAPACITY: Final[dict[str, str]] = {
     "gs1-qr-M": "up to 5596 digits of element string (version 40, level M)",
     "gs1-qr-Q": "up to 3993 digits of element string (version 40, level Q)",
     "gs1-qr-H": "up to 3057 digits of element string (version 40, level H)",
-    "gs1-databar-expanded": "74 digits or 41 alphanumeric characters of element string",
+    "gs1-databar-expanded": "up to 74 digits or 41 alphanumeric characters of element string, "
+    "AIs included",
 }
 """What the largest symbol of each holds with libzint's default error correction, for the
 error when a content does not fit (the edges are tested: one more character does not fit).
