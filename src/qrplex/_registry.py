@@ -330,12 +330,16 @@ class Registry:
             message = (
                 f"{where}, whose capabilities differ from the declaration "
                 f"(declared: {_shown(declaration.capabilities)}; the class: "
-                f"{_shown(backend.capabilities)}); using the class's"
+                f"{_shown(backend.capabilities)})"
             )
             if self.strict:
-                entry.error = message
+                entry.error = f"{message}; refused ({STRICT_ENV}=1)"
                 return
-            warnings.warn(f"{message} (set {STRICT_ENV}=1 to refuse it)", RuntimeWarning, 4)
+            warnings.warn(
+                f"{message}; using the class's (set {STRICT_ENV}=1 to refuse it)",
+                RuntimeWarning,
+                4,
+            )
         entry.backend = backend
 
     def infos(self) -> list[BackendInfo]:

@@ -18,8 +18,10 @@ class BackendDeclaration:
     the backend class: qrplex then knows the backend's name and capabilities (for routing and
     duplicate checks) while the module that implements it, and everything that module
     imports, stays unloaded until a call actually uses the backend. Its settings are read
-    from the class then. The class must have exactly the declared ``name`` and
-    ``capabilities``, or using it raises :class:`qrplex.PluginError` saying what differs.
+    from the class then. The class must have exactly the declared ``name`` (or using it
+    raises :class:`qrplex.PluginError` saying what differs) and should have the declared
+    ``capabilities``: when they differ, the class's are used after a ``RuntimeWarning``
+    (a :class:`qrplex.PluginError` with ``QRPLEX_STRICT_PLUGINS=1``).
 
     Attributes:
         name: the backend name (``backend="acme"``).

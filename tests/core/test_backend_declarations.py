@@ -72,8 +72,9 @@ def test_a_stale_declaration_warns_and_the_class_wins(install_plugin, capsys) ->
     _install(install_plugin, "acme_stale", stale)
     registry = Registry()
     assert registry.capabilities("acme").formats == {"svg"}  # declared, nothing imported
-    with pytest.warns(RuntimeWarning, match="capabilities differ from the declaration"):
+    with pytest.warns(RuntimeWarning, match="capabilities differ from the declaration") as seen:
         registry.get("acme")
+    assert "using the class's" in str(seen[0].message)
     assert registry.capabilities("acme").formats == {"png"}  # the class's, from now on
     with qrplex.Client(backend="acme", registry=registry) as client:
         assert client.generate("the class wins").backend == "acme"
@@ -85,8 +86,10 @@ def test_strict_mode_refuses_a_stale_declaration(install_plugin, monkeypatch, ca
     stale = DECLARING_PLUGIN.replace('formats=frozenset({{"png"}})', 'formats=frozenset({{"svg"}})')
     _install(install_plugin, "acme_strict_stale", stale)
     monkeypatch.setenv("QRPLEX_STRICT_PLUGINS", "1")
-    with pytest.raises(qrplex.PluginError, match="capabilities differ from the declaration"):
+    with pytest.raises(qrplex.PluginError, match="capabilities differ from the declaration") as e:
         qrplex.generate("x", backend="acme", format="svg")
+    assert "refused (QRPLEX_STRICT_PLUGINS=1)" in str(e.value)
+    assert "using the class" not in str(e.value)  # it is not used
     assert main(["backends", "--json"]) == 0
     listing = {entry["name"]: entry for entry in json.loads(capsys.readouterr().out)}
     assert listing["acme"]["status"] == "broken"
