@@ -545,3 +545,19 @@ def reset_default_registry() -> None:
         _default = None
     with _scan_lock:
         _scan = None
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has only the thread that forked: a lock another thread of the parent
+    held at that moment (building the registry, importing a declared backend) would stay
+    locked in the child for ever. The child gets fresh ones; what they protect is either
+    done (and kept) or done again."""
+    global _default_lock, _scan_lock
+    _default_lock = threading.Lock()
+    _scan_lock = threading.Lock()
+    if _default is not None:
+        _default._load_lock = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
