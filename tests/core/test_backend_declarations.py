@@ -4,6 +4,7 @@ way (registering the class) keeps working, and the entry points are scanned once
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import warnings
@@ -163,7 +164,10 @@ def test_make_imports_no_backend_it_does_not_use(tmp_path) -> None:
         "from qrplex.cli import main\n"
         "assert main(['make', 'hello', '-o', 'x.png']) == 0\n"
         "loaded = sorted(m for m in sys.modules if m.startswith('qrplex_cloudinfinite.')"
-        " and not m.endswith('.plugin') or m in {'httpx', 'platformdirs', 'tomllib'})\n"
+        " and not m.endswith('.plugin') or m in {'httpx', 'platformdirs', 'tomllib'}"
+        # a plugin's package runs before its entry point: the zint backend stays unloaded
+        " or m.startswith('qrplex_zint.') and m not in {'qrplex_zint.plugin',"
+        " 'qrplex_zint._symbologies'} or m == 'zint')\n"
         "print(loaded)\n"
     )
     done = subprocess.run(
@@ -178,3 +182,40 @@ def test_warnings_are_not_hidden() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         Registry()  # the installed plugins register cleanly
+
+
+def test_the_guides_package_is_discovered_without_importing_its_backend(tmp_path) -> None:
+    """docs/plugins.md's qrplex-acme, installed by entry point: discovering it (and making a
+    code with another backend) imports its package and plugin.py, never _backend.py."""
+    from .test_plugin_guide import FILES, PYPROJECT
+
+    for name, text in FILES.items():
+        if name.startswith("src/"):
+            (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / name).write_text(text, encoding="utf-8")
+    info = tmp_path / "src" / "qrplex_acme-0.1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: qrplex-acme\nVersion: 0.1.0\n", encoding="utf-8"
+    )
+    entry = PYPROJECT["project"]["entry-points"]["qrplex"]["acme"]
+    (info / "entry_points.txt").write_text(f"[qrplex]\nacme = {entry}\n", encoding="utf-8")
+    code = (
+        "import sys, qrplex\n"
+        "from qrplex._registry import default_registry\n"
+        "assert qrplex.generate('hello', backend='local').backend == 'local'\n"
+        "assert 'acme' in default_registry().names()\n"
+        "print(sorted(m for m in sys.modules if m.startswith('qrplex_acme')))\n"
+    )
+    environ = {key: value for key, value in os.environ.items() if not key.startswith("QRPLEX_")}
+    environ |= {"PYTHONPATH": str(tmp_path / "src"), "QRPLEX_STRICT_PLUGINS": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['qrplex_acme', 'qrplex_acme.plugin']"
