@@ -22,17 +22,19 @@ import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from . import _core_plugin, _hookspecs
 from ._backend import Backend, Capabilities
-from ._commands import Command
-from ._registry_info import BackendDeclaration, BackendInfo
+from ._registry_info import BackendDeclaration
 from ._symbologies import Symbology
 from .errors import PluginError, UnknownBackendError
+
+if TYPE_CHECKING:
+    from ._backend_info import BackendInfo
+    from ._commands import Command
 
 __all__ = ["Registry", "default_registry", "reset_default_registry", "scan_entry_points"]
 
@@ -40,22 +42,54 @@ STRICT_ENV = "QRPLEX_STRICT_PLUGINS"
 DISABLE_ENV = "QRPLEX_DISABLE_PLUGINS"
 
 
-@dataclass(frozen=True, slots=True)
 class _PluginOrigin:
-    name: str
-    distribution: str | None
-    version: str | None
+    """Which plugin (entry-point name) registered something, from which distribution.
+
+    The registry's own records are plain classes, not dataclasses: each dataclass created at
+    import costs every ``qrplex`` start-up ~0.3 ms."""
+
+    __slots__ = ("distribution", "name", "version")
+
+    def __init__(self, name: str, distribution: str | None, version: str | None) -> None:
+        self.name = name
+        self.distribution = distribution
+        self.version = version
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _PluginOrigin):
+            return NotImplemented
+        return (self.name, self.distribution, self.version) == (
+            other.name,
+            other.distribution,
+            other.version,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.distribution, self.version))
+
+    def __repr__(self) -> str:
+        return (
+            f"_PluginOrigin(name={self.name!r}, distribution={self.distribution!r}, "
+            f"version={self.version!r})"
+        )
 
 
-@dataclass(slots=True)
 class _Registered:
     """A registered backend: its class, or its declaration until the class is loaded."""
 
-    backend: type[Backend] | None
-    declaration: BackendDeclaration | None
-    origin: _PluginOrigin
-    rivals: list[_PluginOrigin] = field(default_factory=list)
-    error: str | None = None  # why the declared class cannot be used, once tried
+    __slots__ = ("backend", "declaration", "error", "origin", "rivals")
+
+    def __init__(
+        self,
+        backend: type[Backend] | None,
+        declaration: BackendDeclaration | None,
+        origin: _PluginOrigin,
+    ) -> None:
+        self.backend = backend
+        self.declaration = declaration
+        self.origin = origin
+        self.rivals: list[_PluginOrigin] = []
+        self.error: str | None = None  # why the declared class cannot be used, once tried
 
     @property
     def capabilities(self) -> Capabilities:
@@ -66,11 +100,13 @@ class _Registered:
         return self.declaration.capabilities
 
 
-@dataclass(slots=True)
 class _RegisteredSymbology:
-    spec: Symbology
-    origin: _PluginOrigin
-    rivals: list[tuple[_PluginOrigin, Symbology]] = field(default_factory=list)
+    __slots__ = ("origin", "rivals", "spec")
+
+    def __init__(self, spec: Symbology, origin: _PluginOrigin) -> None:
+        self.spec = spec
+        self.origin = origin
+        self.rivals: list[tuple[_PluginOrigin, Symbology]] = []
 
 
 _SYMBOLOGY_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
@@ -151,6 +187,8 @@ class Registry:
         self._origins[origin.name] = origin
 
     def _fail(self, origin: _PluginOrigin, why: str, error: BaseException) -> None:
+        from ._backend_info import BackendInfo
+
         message = f"qrplex plugin {origin.name!r} {why}"
         if self.strict:
             raise PluginError(message) from error
@@ -342,6 +380,8 @@ class Registry:
     def infos(self) -> list[BackendInfo]:
         """One :class:`BackendInfo` per backend and per broken plugin (declared backends are
         imported, so that one that cannot be is reported as broken)."""
+        from ._backend_info import BackendInfo
+
         self._collect_commands()  # a plugin whose command hook fails is reported too
         result = []
         for name, entry in sorted(self._backends.items()):
