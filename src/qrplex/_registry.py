@@ -639,8 +639,8 @@ def _scan_directories() -> _Scan | None:
             try:
                 with open(os.path.join(info, "entry_points.txt"), encoding="utf-8") as handle:
                     text = handle.read()
-            except OSError:
-                continue
+            except (OSError, UnicodeDecodeError):
+                continue  # unreadable: no plugin of ours can be in it
             if group not in text:
                 continue
             points = _group_entries(text, group)
@@ -676,7 +676,7 @@ def _name_and_version(info: str) -> tuple[str | None, str | None]:
         try:
             with open(os.path.join(info, filename), encoding="utf-8") as handle:
                 header = handle.read().split("\n\n", 1)[0]  # the body may be long
-        except OSError:
+        except (OSError, UnicodeDecodeError):
             continue
         fields: dict[str, str] = {}
         for line in header.splitlines():

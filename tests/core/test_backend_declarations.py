@@ -214,6 +214,15 @@ def test_the_scan_finds_what_importlib_metadata_finds(install_plugin, tmp_path) 
     assert {"local", "cloudinfinite", "zint"} <= {name for name, *_ in found}
 
 
+def test_an_unreadable_distribution_does_not_stop_the_scan(install_plugin) -> None:
+    broken = install_plugin.root / "broken_dist-1.0.dist-info"
+    broken.mkdir()
+    (broken / "entry_points.txt").write_bytes(b"[qrplex]\nbroken = \xff\xfe\n")
+    install_plugin(distribution="acme-after", entry_name="acme", module="acme_after")
+    reset_default_registry()
+    assert ("acme", "acme_after", "acme-after", "1.0") in _found()
+
+
 def test_a_plugin_in_a_zip_file_is_found_through_importlib_metadata(tmp_path) -> None:
     """A zip file on sys.path (zipapp, zipimport): qrplex hands the scan to importlib."""
     archive = tmp_path / "plugins.zip"
