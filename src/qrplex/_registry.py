@@ -612,8 +612,13 @@ def _scan_directories() -> _Scan | None:
     from importlib.machinery import PathFinder
 
     for finder in sys.meta_path:
-        if finder is not PathFinder and hasattr(finder, "find_distributions"):
-            return None
+        if finder is PathFinder or not hasattr(finder, "find_distributions"):
+            continue
+        if type(finder).__qualname__ == "MetadataPathFinder" and type(finder).__module__.startswith(
+            "importlib_metadata"
+        ):
+            continue  # the importlib_metadata backport's: sys.path again, as PathFinder
+        return None
     group = f"[{_hookspecs.PROJECT_NAME}]"
     seen: set[str] = set()
     found: _Scan = []

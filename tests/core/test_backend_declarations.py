@@ -3,6 +3,7 @@ way (registering the class) keeps working, and the entry points are scanned once
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -203,6 +204,7 @@ def test_the_scan_finds_what_importlib_metadata_finds(install_plugin, tmp_path) 
     sys.path.append(str(later))
     try:
         reset_default_registry()
+        assert _registry._scan_directories() is not None  # not handed to importlib
         found = _found()
         assert found == _by_importlib_metadata()
     finally:
@@ -219,7 +221,11 @@ def test_an_unreadable_distribution_does_not_stop_the_scan(install_plugin) -> No
     broken.mkdir()
     (broken / "entry_points.txt").write_bytes(b"[qrplex]\nbroken = \xff\xfe\n")
     install_plugin(distribution="acme-after", entry_name="acme", module="acme_after")
+    with contextlib.suppress(ImportError):  # its finder joins sys.meta_path: still ours
+        import importlib_metadata  # noqa: F401
+
     reset_default_registry()
+    assert _registry._scan_directories() is not None
     assert ("acme", "acme_after", "acme-after", "1.0") in _found()
 
 
