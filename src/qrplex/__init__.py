@@ -18,11 +18,12 @@ if TYPE_CHECKING:
 
     from ._api import agenerate, backends, generate, symbologies
     from ._backend import Backend, Capabilities, Setting
+    from ._backend_info import BackendInfo
     from ._client import Client
     from ._commands import Command
     from ._deadline import time_left
     from ._model import Attempt, CodeImage, CodeRequest, Rendering
-    from ._registry_info import BackendDeclaration, BackendInfo
+    from ._registry_info import BackendDeclaration
     from .errors import (
         AllBackendsFailedError,
         BackendAuthError,
@@ -100,7 +101,7 @@ _LAZY = {
     "CodeRequest": "_model",
     "Rendering": "_model",
     "BackendDeclaration": "_registry_info",
-    "BackendInfo": "_registry_info",
+    "BackendInfo": "_backend_info",
     **{name: "errors" for name in __all__ if name.endswith("Error")},
 }
 

@@ -54,26 +54,39 @@ def _acquire() -> _Shared | None:
     """The shared client for the current configuration (built if needed), counted as in use;
     ``None`` when nothing may be reused (a config file changed a moment ago)."""
     global _shared
-    from ._config import config_fingerprint
+    from ._config import config_fingerprint, config_snapshot
     from ._registry import default_registry
 
+    # The registry first: building it imports plugins, which may set environment variables.
+    registry = default_registry()
     fingerprint = config_fingerprint()
     if fingerprint is None:
         return None
-    registry = default_registry()
-    fingerprint = (*fingerprint, registry)  # a reset registry (new plugins): a new client
     with _lock:
         current = _shared
-        if current is not None and current.fingerprint == fingerprint:
+        if current is not None and current.fingerprint == (*fingerprint, registry):
             current.users += 1
             return current
     from ._client import Client
 
-    fresh = _Shared(Client(registry=registry), fingerprint)  # unlocked: it reads files
+    # Built from a copy of the environment taken with its fingerprint, in the working
+    # directory stat'ed for it: another thread changing os.environ (or chdir) while this one
+    # builds, or later while a call is in flight, cannot leave the client labelled with a
+    # configuration it was not built from (unlocked: it reads files).
+    snapshot, environ = config_snapshot()
+    if snapshot is None:
+        return None
+    key = (*snapshot, registry)
+    fresh = _Shared(Client(registry=registry, environ=environ, cwd=str(snapshot[1])), key)
+    if config_fingerprint() != snapshot:
+        # Something changed while the files were read: this client serves this call only.
+        fresh.retired = True
+        fresh.users = 1
+        return fresh
     retired = None
     with _lock:
         current = _shared
-        if current is not None and current.fingerprint == fingerprint:
+        if current is not None and current.fingerprint == key:
             fresh.retired = True  # another thread built one first: use theirs
             retired, chosen = fresh, current
         else:

@@ -22,20 +22,19 @@ import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from . import _core_plugin, _hookspecs
 from ._backend import Backend, Capabilities
-from ._commands import Command
-from ._registry_info import BackendDeclaration, BackendInfo
+from ._registry_info import BackendDeclaration
 from ._symbologies import Symbology
 from .errors import PluginError, UnknownBackendError
 
 if TYPE_CHECKING:
-    from importlib.metadata import EntryPoint
+    from ._backend_info import BackendInfo
+    from ._commands import Command
 
 __all__ = ["Registry", "default_registry", "reset_default_registry", "scan_entry_points"]
 
@@ -43,22 +42,54 @@ STRICT_ENV = "QRPLEX_STRICT_PLUGINS"
 DISABLE_ENV = "QRPLEX_DISABLE_PLUGINS"
 
 
-@dataclass(frozen=True, slots=True)
 class _PluginOrigin:
-    name: str
-    distribution: str | None
-    version: str | None
+    """Which plugin (entry-point name) registered something, from which distribution.
+
+    The registry's own records are plain classes, not dataclasses: each dataclass created at
+    import costs every ``qrplex`` start-up ~0.3 ms."""
+
+    __slots__ = ("distribution", "name", "version")
+
+    def __init__(self, name: str, distribution: str | None, version: str | None) -> None:
+        self.name = name
+        self.distribution = distribution
+        self.version = version
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _PluginOrigin):
+            return NotImplemented
+        return (self.name, self.distribution, self.version) == (
+            other.name,
+            other.distribution,
+            other.version,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.distribution, self.version))
+
+    def __repr__(self) -> str:
+        return (
+            f"_PluginOrigin(name={self.name!r}, distribution={self.distribution!r}, "
+            f"version={self.version!r})"
+        )
 
 
-@dataclass(slots=True)
 class _Registered:
     """A registered backend: its class, or its declaration until the class is loaded."""
 
-    backend: type[Backend] | None
-    declaration: BackendDeclaration | None
-    origin: _PluginOrigin
-    rivals: list[_PluginOrigin] = field(default_factory=list)
-    error: str | None = None  # why the declared class cannot be used, once tried
+    __slots__ = ("backend", "declaration", "error", "origin", "rivals")
+
+    def __init__(
+        self,
+        backend: type[Backend] | None,
+        declaration: BackendDeclaration | None,
+        origin: _PluginOrigin,
+    ) -> None:
+        self.backend = backend
+        self.declaration = declaration
+        self.origin = origin
+        self.rivals: list[_PluginOrigin] = []
+        self.error: str | None = None  # why the declared class cannot be used, once tried
 
     @property
     def capabilities(self) -> Capabilities:
@@ -69,11 +100,13 @@ class _Registered:
         return self.declaration.capabilities
 
 
-@dataclass(slots=True)
 class _RegisteredSymbology:
-    spec: Symbology
-    origin: _PluginOrigin
-    rivals: list[tuple[_PluginOrigin, Symbology]] = field(default_factory=list)
+    __slots__ = ("origin", "rivals", "spec")
+
+    def __init__(self, spec: Symbology, origin: _PluginOrigin) -> None:
+        self.spec = spec
+        self.origin = origin
+        self.rivals: list[tuple[_PluginOrigin, Symbology]] = []
 
 
 _SYMBOLOGY_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
@@ -129,7 +162,7 @@ class Registry:
 
     # -- loading ---------------------------------------------------------------------------
 
-    def _load_entry_point(self, entry_point: EntryPoint, origin: _PluginOrigin) -> None:
+    def _load_entry_point(self, entry_point: _EntryPoint, origin: _PluginOrigin) -> None:
         if origin.name in self.disabled:
             return
         try:
@@ -154,6 +187,8 @@ class Registry:
         self._origins[origin.name] = origin
 
     def _fail(self, origin: _PluginOrigin, why: str, error: BaseException) -> None:
+        from ._backend_info import BackendInfo
+
         message = f"qrplex plugin {origin.name!r} {why}"
         if self.strict:
             raise PluginError(message) from error
@@ -330,17 +365,23 @@ class Registry:
             message = (
                 f"{where}, whose capabilities differ from the declaration "
                 f"(declared: {_shown(declaration.capabilities)}; the class: "
-                f"{_shown(backend.capabilities)}); using the class's"
+                f"{_shown(backend.capabilities)})"
             )
             if self.strict:
-                entry.error = message
+                entry.error = f"{message}; refused ({STRICT_ENV}=1)"
                 return
-            warnings.warn(f"{message} (set {STRICT_ENV}=1 to refuse it)", RuntimeWarning, 4)
+            warnings.warn(
+                f"{message}; using the class's (set {STRICT_ENV}=1 to refuse it)",
+                RuntimeWarning,
+                4,
+            )
         entry.backend = backend
 
     def infos(self) -> list[BackendInfo]:
         """One :class:`BackendInfo` per backend and per broken plugin (declared backends are
         imported, so that one that cannot be is reported as broken)."""
+        from ._backend_info import BackendInfo
+
         self._collect_commands()  # a plugin whose command hook fails is reported too
         result = []
         for name, entry in sorted(self._backends.items()):
@@ -479,7 +520,36 @@ def _check_symbology_spec(spec: object) -> None:
         raise PluginError(f"symbology {spec.name!r} is not valid: {'; '.join(problems)}")
 
 
-_Scan = list[tuple["EntryPoint", _PluginOrigin]]
+class _EntryPoint:
+    """One ``qrplex`` entry point, as :func:`scan_entry_points` found it: its name and
+    ``module:attribute`` value, loaded like ``importlib.metadata.EntryPoint.load``."""
+
+    __slots__ = ("name", "value")
+
+    def __init__(self, name: str, value: str) -> None:
+        self.name = name
+        self.value = value
+
+    def load(self) -> object:
+        """Import the module and return the object the value names."""
+        from importlib import import_module
+
+        match = _VALUE.fullmatch(self.value)
+        if match is None:
+            raise ValueError(f"malformed entry point value {self.value!r}")
+        value: object = import_module(match["module"])
+        for part in filter(None, (match["attr"] or "").split(".")):
+            value = getattr(value, part)
+        return value
+
+    def __repr__(self) -> str:
+        return f"<EntryPoint {self.name} = {self.value}>"
+
+
+_VALUE = re.compile(r"\s*(?P<module>[\w.]+)\s*(?::\s*(?P<attr>[\w.]+)\s*)?(?:\[.*\]\s*)?")
+_SEPARATORS = re.compile(r"[-_.]+")
+
+_Scan = list[tuple[_EntryPoint, _PluginOrigin]]
 _scan: tuple[tuple[object, ...], _Scan] | None = None
 _scan_lock = threading.Lock()
 
@@ -505,9 +575,21 @@ def scan_entry_points() -> _Scan:
     with _scan_lock:
         if _scan is not None and _scan[0] == key:
             return _scan[1]
+    found = _read_entry_points()
+    with _scan_lock:
+        _scan = (key, found)
+    return found
+
+
+def _read_entry_points() -> _Scan:
+    """The scan itself: :func:`_scan_directories`, or ``importlib.metadata`` where that
+    declines (a zip file on ``sys.path``, a finder of distributions of its own)."""
+    found = _scan_directories()
+    if found is not None:
+        return found
     from importlib import metadata
 
-    found: _Scan = []
+    result: _Scan = []
     for entry_point in metadata.entry_points(group=_hookspecs.PROJECT_NAME):
         dist = entry_point.dist
         origin = _PluginOrigin(
@@ -515,10 +597,99 @@ def scan_entry_points() -> _Scan:
             dist.metadata["Name"] if dist is not None else None,
             dist.version if dist is not None else None,
         )
-        found.append((entry_point, origin))
-    with _scan_lock:
-        _scan = (key, found)
+        result.append((_EntryPoint(entry_point.name, entry_point.value), origin))
+    return result
+
+
+def _scan_directories() -> _Scan | None:
+    """The ``qrplex`` entry points of the ``*.dist-info`` / ``*.egg-info`` directories in
+    the directories on ``sys.path``, as ``importlib.metadata.entry_points`` finds them (same
+    order; a distribution found twice counts once, the first on ``sys.path``), without
+    importing it: ``importlib.metadata`` (email, zipfile, csv, pathlib...) was a third of
+    ``qrplex make``'s start-up. Only the few distributions with a ``[qrplex]`` section have
+    their metadata read. ``None`` when something on ``sys.path`` or ``sys.meta_path`` needs
+    ``importlib.metadata`` itself (a zip file, a custom finder of distributions)."""
+    from importlib.machinery import PathFinder
+
+    for finder in sys.meta_path:
+        if finder is PathFinder or not hasattr(finder, "find_distributions"):
+            continue
+        if type(finder).__qualname__ == "MetadataPathFinder" and type(finder).__module__.startswith(
+            "importlib_metadata"
+        ):
+            continue  # the importlib_metadata backport's: sys.path again, as PathFinder
+        return None
+    group = f"[{_hookspecs.PROJECT_NAME}]"
+    seen: set[str] = set()
+    found: _Scan = []
+    for entry in sys.path:
+        root = entry or "."
+        if root.lower().endswith(".egg"):
+            return None  # an egg's EGG-INFO: importlib.metadata reads those
+        try:
+            names = os.listdir(root)
+        except NotADirectoryError:
+            return None  # a zip file: importlib.metadata reads those
+        except (OSError, TypeError, ValueError):
+            continue
+        for name in names:
+            stem, dot, suffix = name.rpartition(".")
+            if not dot or suffix.lower() not in ("dist-info", "egg-info"):
+                continue
+            normalized = _SEPARATORS.sub("_", stem.partition("-")[0]).lower()
+            if normalized in seen:
+                continue
+            seen.add(normalized)
+            info = os.path.join(root, name)
+            try:
+                with open(os.path.join(info, "entry_points.txt"), encoding="utf-8") as handle:
+                    text = handle.read()
+            except (OSError, UnicodeDecodeError):
+                continue  # unreadable: no plugin of ours can be in it
+            if group not in text:
+                continue
+            points = _group_entries(text, group)
+            if points:
+                dist_name, version = _name_and_version(info)
+                for point_name, value in points:
+                    origin = _PluginOrigin(point_name, dist_name, version)
+                    found.append((_EntryPoint(point_name, value), origin))
     return found
+
+
+def _group_entries(text: str, group: str) -> list[tuple[str, str]]:
+    """``(name, value)`` of each line of the section ``group`` of an ``entry_points.txt``."""
+    entries = []
+    inside = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line[0] in "#;":
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            inside = line == group
+            continue
+        if inside:
+            name, equals, value = line.partition("=")
+            if equals:
+                entries.append((name.strip(), value.strip()))
+    return entries
+
+
+def _name_and_version(info: str) -> tuple[str | None, str | None]:
+    """``Name`` and ``Version`` from the header of ``METADATA`` (else ``PKG-INFO``)."""
+    for filename in ("METADATA", "PKG-INFO"):
+        try:
+            with open(os.path.join(info, filename), encoding="utf-8") as handle:
+                header = handle.read().split("\n\n", 1)[0]  # the body may be long
+        except (OSError, UnicodeDecodeError):
+            continue
+        fields: dict[str, str] = {}
+        for line in header.splitlines():
+            key, colon, value = line.partition(":")
+            if colon and key in ("Name", "Version"):
+                fields.setdefault(key, value.strip())
+        return fields.get("Name"), fields.get("Version")
+    return None, None
 
 
 _default: Registry | None = None
@@ -541,3 +712,19 @@ def reset_default_registry() -> None:
         _default = None
     with _scan_lock:
         _scan = None
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has only the thread that forked: a lock another thread of the parent
+    held at that moment (building the registry, importing a declared backend) would stay
+    locked in the child for ever. The child gets fresh ones; what they protect is either
+    done (and kept) or done again."""
+    global _default_lock, _scan_lock
+    _default_lock = threading.Lock()
+    _scan_lock = threading.Lock()
+    if _default is not None:
+        _default._load_lock = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -1,11 +1,17 @@
-"""What ``qrplex.backends()`` and ``qrplex backends`` report about each backend."""
+"""What plugins register instead of a backend class: :class:`BackendDeclaration`.
+
+:class:`BackendInfo` (what ``qrplex.backends()`` reports) lives in ``_backend_info`` and is
+re-exported here."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._backend import Capabilities
+
+if TYPE_CHECKING:
+    from ._backend_info import BackendInfo
 
 __all__ = ["BackendDeclaration", "BackendInfo"]
 
@@ -18,8 +24,10 @@ class BackendDeclaration:
     the backend class: qrplex then knows the backend's name and capabilities (for routing and
     duplicate checks) while the module that implements it, and everything that module
     imports, stays unloaded until a call actually uses the backend. Its settings are read
-    from the class then. The class must have exactly the declared ``name`` and
-    ``capabilities``, or using it raises :class:`qrplex.PluginError` saying what differs.
+    from the class then. The class must have exactly the declared ``name`` (or using it
+    raises :class:`qrplex.PluginError` saying what differs) and should have the declared
+    ``capabilities``: when they differ, the class's are used after a ``RuntimeWarning``
+    (a :class:`qrplex.PluginError` with ``QRPLEX_STRICT_PLUGINS=1``).
 
     Attributes:
         name: the backend name (``backend="acme"``).
@@ -32,43 +40,11 @@ class BackendDeclaration:
     capabilities: Capabilities
 
 
-@dataclass(frozen=True, slots=True)
-class BackendInfo:
-    """One installed backend, or one plugin that failed to provide its backends.
+def __getattr__(name: str) -> Any:
+    # BackendInfo is only needed to list backends or report a broken plugin: its own
+    # module keeps its dataclass out of every start-up.
+    if name == "BackendInfo":
+        from ._backend_info import BackendInfo
 
-    Attributes:
-        name: the backend name (for a broken plugin: the entry-point name).
-        plugin: the entry-point (plugin) name that registered it.
-        distribution: the distribution that ships the plugin, and ``version`` its version.
-        capabilities: what it serves (``None`` for a broken plugin).
-        status: ``"ok"`` or ``"broken"``.
-        error: why it is broken, in one line.
-        circuit: circuit-breaker state for this backend in the client asked, if any.
-    """
-
-    name: str
-    plugin: str
-    distribution: str | None
-    version: str | None
-    capabilities: Capabilities | None
-    status: str = "ok"
-    error: str | None = None
-    circuit: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        """Whether the backend can be used."""
-        return self.status == "ok"
-
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready view."""
-        return {
-            "name": self.name,
-            "plugin": self.plugin,
-            "distribution": self.distribution,
-            "version": self.version,
-            "status": self.status,
-            "error": self.error,
-            "capabilities": self.capabilities.as_dict() if self.capabilities else None,
-            "circuit": self.circuit,
-        }
+        return BackendInfo
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

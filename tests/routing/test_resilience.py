@@ -274,7 +274,16 @@ def test_emulator_stopped_mid_batch_the_batch_finishes_with_local(
 def test_concurrent_threads_and_tasks_keep_breaker_state_consistent(
     refused_port: int, emulator_credentials: Any
 ) -> None:
-    config = cloud_config(f"http://127.0.0.1:{refused_port}", emulator_credentials, retries=0)
+    # A cool-down no run can outlast: with the 0.3 s of cloud_config, a loaded machine took
+    # longer than that between the breaker opening (during the threads) and the tasks, so one
+    # task was rightly let through as the half-open probe and paid a connection attempt.
+    # (One probe among many threads or tasks: tests/routing/test_breaker.py.)
+    config = cloud_config(
+        f"http://127.0.0.1:{refused_port}",
+        emulator_credentials,
+        retries=0,
+        breaker_cooldown=600.0,
+    )
     with qrplex.Client(config=config) as client:
         results: list[qrplex.CodeImage] = []
         lock = threading.Lock()

@@ -9,8 +9,12 @@ matches the class.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from qrplex import BackendDeclaration, Capabilities, Command, hookimpl
+from qrplex import BackendDeclaration, Capabilities, hookimpl
+
+if TYPE_CHECKING:
+    from qrplex import Command  # only its command hook needs it, and that runs rarely
 
 CLOUDINFINITE = BackendDeclaration(
     name="cloudinfinite",
