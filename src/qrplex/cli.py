@@ -287,7 +287,8 @@ def _second_interrupt_exits(stop: threading.Event | None = None) -> Iterator[Non
 
     With ``stop``, the first Ctrl-C sets it (the batch stops at its next safe point, within
     a few tens of milliseconds) instead of raising ``KeyboardInterrupt`` wherever the main
-    thread is: a Dask client must not be interrupted in the middle of a call.
+    thread is: neither a Dask client nor a thread pool may be interrupted in the middle of a
+    call (a pool's lock left held blocks its workers for ever).
 
     The graceful stop waits for the rows already running; a second Ctrl-C does not: it
     exits with 130 without waiting for them (their images are written whole or not at all).
@@ -399,7 +400,7 @@ def _run_batch(args: argparse.Namespace) -> int:
 
             executor, slots = stack.enter_context(dask_executor(args.dask))
         concurrency = args.concurrency or (1 if executor is not None else 8)
-        stop = threading.Event() if executor is not None else None
+        stop = threading.Event()  # Ctrl-C stops between two calls into the executor
         with _second_interrupt_exits(stop):
             summary = run_batch(
                 client,
