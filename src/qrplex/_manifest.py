@@ -127,7 +127,13 @@ def load_done(outputs: Outputs) -> RowNames:
     for record in read_records(outputs):
         if record.ok and record.request:
             done.set(record.row, done_key(record.name, record.request))
+        else:  # a later failure (or a problem --verify-manifest found) undoes a success
+            done.set(record.row, _UNDONE)
     return done
+
+
+_UNDONE = "\0undone"
+"""The key of a row whose latest record is not a success: matches no row."""
 
 
 def _run_name() -> str:
@@ -198,15 +204,19 @@ def _check(record: Record, data: bytes | None) -> Problem | None:
     return None
 
 
-def verify(outputs: Outputs, *, concurrency: int = 8) -> VerifyResult:
+def verify(outputs: Outputs, *, concurrency: int = 8, record: bool = True) -> VerifyResult:
     """Re-read every output the manifest records as written, and compare size and SHA-256.
 
     Streams the manifest (memory does not grow with it); reads outputs a chunk at a time,
     ``concurrency`` chunks at once (object stores answer each read slowly, many at once
     quickly; an async filesystem fetches a chunk's objects concurrently too).
+
+    With ``record``, each problem is added to the manifest as the row's latest outcome (an
+    error starting ``verify:``), so that the next run of the batch makes those rows again.
     """
     result = VerifyResult()
-    records = (record for record in read_records(outputs) if record.ok)
+    records = (record for record in _latest(outputs) if record.ok)
+    writer = ManifestWriter(outputs) if record else None
 
     def check(chunk: list[Record]) -> list[Problem | None]:
         safe = [record for record in chunk if _SAFE_NAME.fullmatch(record.name)]
@@ -227,5 +237,31 @@ def verify(outputs: Outputs, *, concurrency: int = 8) -> VerifyResult:
                     result.bad += 1
                     if len(result.problems) < MAX_PROBLEMS:
                         result.problems.append(problem)
+                    if writer is not None:
+                        writer.add(
+                            Record(problem.row, problem.name, error=f"verify: {problem.reason}")
+                        )
             result.checked += sum(len(chunk) for chunk in chunks)
+    if writer is not None:
+        writer.flush()
     return result
+
+
+def _identity(record: Record) -> str:
+    if record.ok:
+        return f"{done_key(record.name, record.request)}\0{record.sha256}"
+    return _UNDONE
+
+
+def _latest(outputs: Outputs) -> Iterator[Record]:
+    """The manifest's records but those a later record of the same row replaces (two
+    passes over the manifest, the first keeping a fingerprint per row: flat memory)."""
+    latest = RowNames()
+    try:
+        for record in read_records(outputs):
+            latest.set(record.row, _identity(record))
+        for record in read_records(outputs):
+            if latest.has(record.row, _identity(record)):
+                yield record
+    finally:
+        latest.close()

@@ -341,6 +341,11 @@ def _run_verify(args: argparse.Namespace) -> int:
         f"{result.checked - result.bad} match, {result.bad} missing or changed",
         file=sys.stderr,
     )
+    if result.bad:
+        print(
+            "qrplex: recorded in the manifest: run the same batch again to make those rows again",
+            file=sys.stderr,
+        )
     return EXIT_ERROR if result.bad else 0
 
 

@@ -92,3 +92,70 @@ def test_the_latest_run_decides_even_within_one_second(tmp_path: Path) -> None:
         for _ in range(3):
             assert run_batch(client, iter(first), out, defaults={}).written == 4
             assert run_batch(client, iter(second), out, defaults={}).written == 4
+
+
+def test_verify_records_what_it_found_and_the_next_run_remakes_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from qrplex.cli import main
+
+    source = tmp_path / "rows.txt"
+    long = "v" * 45  # names keep 40 characters of the content: row 6's name stays the same
+    source.write_text("".join(f"{long}{n}\n" for n in range(1, 7)))
+    out = tmp_path / "out"
+    assert main(["batch", str(source), "--out-dir", str(out), "-j", "2"]) == 0
+    source.write_text("".join(f"{long}{n}\n" for n in range(1, 6)) + f"{long}changed\n")
+    assert main(["batch", str(source), "--out-dir", str(out), "-j", "2"]) == 0
+    verify = ["batch", "--verify-manifest", "--out-dir", str(out)]
+    assert main(verify) == 0  # row 6's first record is superseded, not a changed output
+    capsys.readouterr()
+    outputs = sorted(out.glob("*.png"))
+    outputs[0].unlink()
+    outputs[1].write_bytes(b"changed")
+    assert main(verify) == 1
+    err = capsys.readouterr().err
+    assert f"row 1: {outputs[0].name}: missing" in err
+    assert f"row 2: {outputs[1].name}: size 7" in err
+    assert main(["batch", str(source), "--out-dir", str(out)]) == 0
+    assert "2 written, 4 skipped" in capsys.readouterr().err
+    assert main(verify) == 0
+
+
+def test_dask_at_an_address_that_is_not_a_scheduler_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A service answering with other bytes: Dask reads them as a huge frame length.
+    import socket
+    import threading
+    import time
+
+    from qrplex.cli import main
+
+    pytest.importorskip("distributed")
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def answer() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.sendall(b"\xff" * 64 + b"HTTP/1.1 400 Bad Request\r\n\r\n")
+                time.sleep(0.2)
+
+    threading.Thread(target=answer, daemon=True).start()
+    source = tmp_path / "rows.txt"
+    source.write_text("a\n")
+    address = f"tcp://127.0.0.1:{port}"
+    start = time.monotonic()
+    try:
+        code = main(["batch", str(source), "--out-dir", str(tmp_path / "o"), "--dask", address])
+    finally:
+        server.close()
+    err = capsys.readouterr().err
+    assert code != 0
+    assert f"--dask tcp://127.0.0.1:{port}: cannot reach a Dask scheduler there" in err
+    assert "Traceback" not in err
+    assert time.monotonic() - start < 40
