@@ -395,7 +395,10 @@ def _run_batch(args: argparse.Namespace) -> int:
     }
     on_terminal = sys.stderr.isatty()
     progress = Progress(sys.stderr, bar=on_terminal, every=args.progress_every)
-    with contextlib.ExitStack() as stack:
+    stop = threading.Event()  # Ctrl-C stops between two calls into the executor
+    # From before the cluster starts to after it is closed: a Ctrl-C while Dask starts or
+    # stops does not cut it in two (a second Ctrl-C exits at once).
+    with _second_interrupt_exits(stop), contextlib.ExitStack() as stack:
         client = stack.enter_context(_client(args))
         client.check(args.backend)  # a bad setting fails once, not once per row
         check_defaults(args.symbology, args.format)
@@ -405,22 +408,20 @@ def _run_batch(args: argparse.Namespace) -> int:
 
             executor, slots = stack.enter_context(dask_executor(args.dask))
         concurrency = args.concurrency or (1 if executor is not None else 8)
-        stop = threading.Event()  # Ctrl-C stops between two calls into the executor
-        with _second_interrupt_exits(stop):
-            summary = run_batch(
-                client,
-                rows,
-                args.out_dir,
-                defaults=defaults,
-                concurrency=concurrency,
-                progress=progress,
-                executor=executor,
-                slots=slots,
-                partition_rows=args.partition_rows,
-                rate=args.rate,
-                expected=rows.lines,
-                stop=stop,
-            )
+        summary = run_batch(
+            client,
+            rows,
+            args.out_dir,
+            defaults=defaults,
+            concurrency=concurrency,
+            progress=progress,
+            executor=executor,
+            slots=slots,
+            partition_rows=args.partition_rows,
+            rate=args.rate,
+            expected=rows.lines,
+            stop=stop,
+        )
     progress.finish(summary)
     served = ", ".join(f"{name} {count}" for name, count in summary.served_by.most_common())
     counts = (

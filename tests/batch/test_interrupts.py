@@ -65,3 +65,27 @@ def test_ctrl_c_during_an_executor_call_stops_after_it(
     assert executor.calls == 3  # stopped at the first safe point after the call
     assert main([*args, "--partition-rows", "100"]) == 0  # the re-run finishes the batch
     assert len(list(out.glob("*.png"))) == 200
+
+
+def test_ctrl_c_while_the_cluster_closes_does_not_cut_the_close_or_the_summary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    closed: list[bool] = []
+
+    @contextlib.contextmanager
+    def fake_cluster(address: str) -> Iterator[tuple[ThreadPoolExecutor, int]]:
+        with ThreadPoolExecutor(1) as pool:
+            yield pool, 1
+        os.kill(os.getpid(), signal.SIGINT)  # a real Ctrl-C while Dask shuts down
+        for _ in range(1000):
+            sum(range(10))
+        closed.append(True)
+
+    monkeypatch.setattr(_dask, "dask_executor", fake_cluster)
+    source = tmp_path / "rows.txt"
+    source.write_text("".join(f"row {n}\n" for n in range(5)))
+    code = main(["batch", str(source), "--out-dir", str(tmp_path / "out"), "--dask", "local:1"])
+    err = capsys.readouterr().err
+    assert closed == [True], "Ctrl-C was raised inside the cluster's close"
+    assert "5 rows: 5 written" in err
+    assert code == 0  # every row was done before the Ctrl-C
