@@ -4,20 +4,17 @@ A batch's coordinator must know every output name claimed so far (two rows never
 over each other) and, when it resumes, every row its manifest records as done. Both grow
 with the input, so both hold 64-bit fingerprints in flat arrays up to a bound
 (:data:`SPILL_AT` entries: about 12 MB for names, 8 MB for rows), and past it move to an
-on-disk table (:mod:`sqlite3` from the standard library, in a temporary file deleted on
-:meth:`close`, with a page cache of :data:`CACHE_KB`): memory stays flat for 10 million rows
-or a billion. Two different names share a fingerprint with a probability of about
-``n² / 2⁶⁵`` (one in 400,000 for ten million names): such a pair would be reported as a
-name collision, never written over each other.
+on-disk table (:mod:`sqlite3` from the standard library, in SQLite's private temporary
+database: a file it deletes itself, with a page cache of :data:`CACHE_KB`): memory stays
+flat for 10 million rows or a billion. Two different names share a fingerprint with a
+probability of about ``n² / 2⁶⁵`` (one in 400,000 for ten million names): such a pair would
+be reported as a name collision, never written over each other.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 import sqlite3
-import tempfile
 from array import array
 from collections.abc import Iterable
 
@@ -46,10 +43,12 @@ class _Table:
     """A temporary SQLite table ``(key INTEGER PRIMARY KEY, value INTEGER)`` on disk."""
 
     def __init__(self) -> None:
-        handle, self._path = tempfile.mkstemp(prefix="qrplex-batch-", suffix=".sqlite3")
-        os.close(handle)
-        self._db = sqlite3.connect(self._path, check_same_thread=False)
-        for pragma in ("journal_mode=OFF", "synchronous=OFF", f"cache_size=-{CACHE_KB}"):
+        # "": SQLite's private temporary database, a file in the temporary directory that it
+        # deletes itself (unlinked as soon as it is made, on POSIX: never left behind by a
+        # process killed mid-batch); only the page cache is in memory.
+        self._db = sqlite3.connect("", check_same_thread=False)
+        pragmas = ("temp_store=FILE", "journal_mode=OFF", "synchronous=OFF")
+        for pragma in (*pragmas, f"cache_size=-{CACHE_KB}"):
             self._db.execute(f"PRAGMA {pragma}")
         self._db.execute("CREATE TABLE t (key INTEGER PRIMARY KEY, value INTEGER NOT NULL)")
         self._writes = 0
@@ -85,8 +84,6 @@ class _Table:
 
     def close(self) -> None:
         self._db.close()
-        with contextlib.suppress(OSError):
-            os.unlink(self._path)
 
 
 class NameSet:
