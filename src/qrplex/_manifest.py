@@ -262,6 +262,7 @@ def _latest(outputs: Outputs) -> Iterator[Record]:
             latest.set(record.row, _identity(record))
         for record in read_records(outputs):
             if latest.has(record.row, _identity(record)):
+                latest.set(record.row, _UNDONE)  # the same record again is not checked twice
                 yield record
     finally:
         latest.close()

@@ -119,6 +119,7 @@ def test_verify_records_what_it_found_and_the_next_run_remakes_it(
     assert main(["batch", str(source), "--out-dir", str(out)]) == 0
     assert "2 written, 4 skipped" in capsys.readouterr().err
     assert main(verify) == 0
+    assert "6 outputs checked against the manifest: 6 match" in capsys.readouterr().err
 
 
 def test_dask_at_an_address_that_is_not_a_scheduler_is_a_clear_error(
