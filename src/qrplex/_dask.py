@@ -16,7 +16,10 @@ from typing import Any
 from ._extras import missing
 from .errors import InvalidOptionError
 
-__all__ = ["dask_executor", "dask_setup", "parse_address"]
+__all__ = ["CONNECT_TIMEOUT", "dask_executor", "dask_setup", "parse_address"]
+
+CONNECT_TIMEOUT = "30s"
+"""How long ``--dask tcp://...`` tries to reach the scheduler before it gives up."""
 
 
 def dask_setup(worker: object) -> None:
@@ -85,10 +88,14 @@ def dask_executor(address: str) -> Iterator[tuple[Executor, int]]:
         client = distributed.Client(cluster)
     else:
         try:
-            client = distributed.Client(where, timeout="30s")
-        except OSError as error:
+            client = distributed.Client(where, timeout=CONNECT_TIMEOUT)
+        except Exception as error:  # refused, timed out, or not a Dask scheduler at all
+            # (a service that answers with other bytes makes Dask read a huge frame length:
+            # MemoryError, ValueError, ...)
+            reason = str(error)[:200] or type(error).__name__
             raise InvalidOptionError(
-                f"--dask {address}: cannot reach the scheduler: {error}"
+                f"--dask {address}: cannot reach a Dask scheduler there "
+                f"({type(error).__name__}: {reason})"
             ) from None
     try:
         slots = max(1, sum(client.nthreads().values()))

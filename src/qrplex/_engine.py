@@ -17,16 +17,18 @@ through the worker's environment or config files, never inside a task.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._manifest import ManifestWriter, Record, load_done
+from ._manifest import ManifestWriter, Record, done_key, load_done, request_digest
 from ._names import NameSet
 from ._outputs import Outputs, open_outputs
 from ._ratelimit import RateLimiter, limiter_for_this_thread, share
@@ -54,6 +56,8 @@ ROWS_IN_FLIGHT_PER_WORKER = 4
 PARTITIONS_IN_FLIGHT_PER_SLOT = 2
 _PROGRESS_EVERY = 0.1
 _MAX_CHUNK = 64
+_POLL = 0.05
+"""How often a waiting loop looks for a Ctrl-C (seconds)."""
 
 
 # -- what a worker needs --------------------------------------------------------------------
@@ -207,7 +211,9 @@ def _generate_one(
             return image
         assert name is not None
         outputs.write(name, image.data)  # write, then record
-        return Record.written(number, name, image.data, image.backend, len(image.attempts) + 1)
+        request = request_digest(kwargs)
+        attempts = len(image.attempts) + 1
+        return Record.written(number, name, image.data, image.backend, attempts, request)
     except Exception as error:  # one row fails alone, whatever it was
         if outputs is None:
             if isinstance(error, QrplexError):
@@ -265,6 +271,50 @@ def _process_pool(client: Client, processes: int) -> tuple[Executor, int, Worker
     return pool, workers, spec
 
 
+# -- Ctrl-C at safe points ------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def interrupts_at_safe_points(stop: threading.Event | None = None) -> Iterator[threading.Event]:
+    """Turn the first Ctrl-C into ``stop`` being set, for the loops below to raise
+    ``KeyboardInterrupt`` between two calls into an executor, never inside one.
+
+    A ``KeyboardInterrupt`` raised by Python's default handler lands wherever the main
+    thread is: inside ``ThreadPoolExecutor.submit`` it can leave the pool's idle semaphore's
+    lock held (its worker threads then block for ever when they finish a row, and the
+    shutdown that waits for them never returns), inside ``wait()`` the futures' locks, inside
+    a Dask client call the client half done. Only Python's default handler is replaced, only
+    in the main thread, and only for the time of the loop; a second Ctrl-C raises at once.
+    """
+    event = stop if stop is not None else threading.Event()
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield event
+        return
+
+    def first(signum: int, frame: Any) -> None:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        event.set()
+
+    signal.signal(signal.SIGINT, first)
+    try:
+        yield event
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _settled(pending: Mapping[Future[Any], Any], stop: threading.Event) -> set[Future[Any]]:
+    """The next done futures of ``pending``; ``KeyboardInterrupt`` once ``stop`` is set."""
+    while True:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        done = wait(pending, timeout=_POLL, return_when=FIRST_COMPLETED).done
+        if done:
+            return done
+
+
 # -- generate_many ------------------------------------------------------------------------
 
 
@@ -310,13 +360,16 @@ def map_items(
                 results[item[0]] = result
 
     try:
-        for start in range(0, len(work), size):
-            while len(pending) >= limit:
-                settle(wait(pending, return_when=FIRST_COMPLETED).done)
-            part = tuple(work[start : start + size])
-            pending[executor.submit(run_partition, Partition(spec, part, None, None))] = part
-        while pending:
-            settle(wait(pending, return_when=FIRST_COMPLETED).done)
+        with interrupts_at_safe_points() as stop:
+            for start in range(0, len(work), size):
+                while len(pending) >= limit:
+                    settle(_settled(pending, stop))
+                if stop.is_set():
+                    raise KeyboardInterrupt
+                part = tuple(work[start : start + size])
+                pending[executor.submit(run_partition, Partition(spec, part, None, None))] = part
+            while pending:
+                settle(_settled(pending, stop))
     except BaseException:
         for future in pending:
             future.cancel()
@@ -342,12 +395,15 @@ def _map_in_threads(
             results[pending.pop(future)] = future.result()
 
     try:
-        for item in work:
-            while len(pending) >= limit:
-                settle(wait(pending, return_when=FIRST_COMPLETED).done)
-            pending[pool.submit(_generate_one, client, item, None, None)] = item[0]
-        while pending:
-            settle(wait(pending, return_when=FIRST_COMPLETED).done)
+        with interrupts_at_safe_points() as stop:
+            for item in work:
+                while len(pending) >= limit:
+                    settle(_settled(pending, stop))
+                if stop.is_set():
+                    raise KeyboardInterrupt
+                pending[pool.submit(_generate_one, client, item, None, None)] = item[0]
+            while pending:
+                settle(_settled(pending, stop))
     finally:  # on Ctrl-C, drop the queued items: only the ones running finish
         pool.shutdown(wait=True, cancel_futures=True)
     return results
@@ -420,7 +476,7 @@ def run_batch(
         summary.failures.append((row, reason))
         manifest.add(Record(row.number, name, error=reason))
 
-    def plan(row: BatchRow) -> str | None:
+    def plan(row: BatchRow, kwargs: Mapping[str, Any]) -> str | None:
         format_ = str(row.kwargs.get("format") or defaults.get("format") or "png").lower()
         name = safe_file_name(row, format_)
         if row.problem:
@@ -429,7 +485,7 @@ def run_batch(
             fail(row, "output name escapes the output directory", name)
         elif (used := names.claim(name, row.number)) is not None:
             fail(row, f"InvalidRequestError: output {name} is already used by row {used}", name)
-        elif done_before.has(row.number, name):
+        elif done_before.has(row.number, done_key(name, request_digest(kwargs))):
             summary.skipped += 1
         else:
             return name
@@ -454,12 +510,7 @@ def run_batch(
                     summary.failures.append((row, record.error or "failed"))
 
     def next_done() -> set[Future[list[Any]]]:
-        while True:
-            if stop is not None and stop.is_set():
-                raise KeyboardInterrupt
-            done = wait(pending, timeout=0.05, return_when=FIRST_COMPLETED).done
-            if done or stop is None:
-                return done
+        return _settled(pending, stopping)
 
     def dispatch() -> None:
         while len(pending) >= limit:
@@ -468,15 +519,18 @@ def run_batch(
         buffer.clear()
         pending[submit(tuple(item for _, item in part))] = tuple(row for row, _ in part)
 
+    safe_points = interrupts_at_safe_points(stop)
+    stopping = safe_points.__enter__()
     try:
         show(force=True)
         for row in rows:
-            if stop is not None and stop.is_set():
+            if stopping.is_set():
                 raise KeyboardInterrupt
             summary.total += 1
-            name = plan(row)
+            kwargs = {**defaults, **row.kwargs}
+            name = plan(row, kwargs)
             if name is not None:
-                buffer.append((row, (row.number, {**defaults, **row.kwargs}, name)))
+                buffer.append((row, (row.number, kwargs, name)))
                 if len(buffer) >= size:
                     dispatch()
             show()
@@ -496,9 +550,12 @@ def run_batch(
             future.cancel()
         settle([future for future in list(pending) if future.done()])
     finally:
+        safe_points.__exit__(None, None, None)
         if own_pool is not None:
             own_pool.shutdown(wait=True, cancel_futures=True)
         manifest.flush()
+        names.close()
+        done_before.close()
     show(force=True)
     summary.failures.sort(key=lambda failure: failure[0].number)
     return summary

@@ -313,7 +313,8 @@ def _second_interrupt_exits(stop: threading.Event | None = None) -> Iterator[Non
 
     With ``stop``, the first Ctrl-C sets it (the batch stops at its next safe point, within
     a few tens of milliseconds) instead of raising ``KeyboardInterrupt`` wherever the main
-    thread is: a Dask client must not be interrupted in the middle of a call.
+    thread is: neither a Dask client nor a thread pool may be interrupted in the middle of a
+    call (a pool's lock left held blocks its workers for ever).
 
     The graceful stop waits for the rows already running; a second Ctrl-C does not: it
     exits with 130 without waiting for them (their images are written whole or not at all).
@@ -366,6 +367,11 @@ def _run_verify(args: argparse.Namespace) -> int:
         f"{result.checked - result.bad} match, {result.bad} missing or changed",
         file=sys.stderr,
     )
+    if result.bad:
+        print(
+            "qrplex: recorded in the manifest: run the same batch again to make those rows again",
+            file=sys.stderr,
+        )
     return EXIT_ERROR if result.bad else 0
 
 
@@ -415,7 +421,10 @@ def _run_batch(args: argparse.Namespace) -> int:
     }
     on_terminal = sys.stderr.isatty()
     progress = Progress(sys.stderr, bar=on_terminal, every=args.progress_every)
-    with contextlib.ExitStack() as stack:
+    stop = threading.Event()  # Ctrl-C stops between two calls into the executor
+    # From before the cluster starts to after it is closed: a Ctrl-C while Dask starts or
+    # stops does not cut it in two (a second Ctrl-C exits at once).
+    with _second_interrupt_exits(stop), contextlib.ExitStack() as stack:
         client = stack.enter_context(_client(args))
         client.check(args.backend)  # a bad setting fails once, not once per row
         check_defaults(args.symbology, args.format)
@@ -425,22 +434,20 @@ def _run_batch(args: argparse.Namespace) -> int:
 
             executor, slots = stack.enter_context(dask_executor(args.dask))
         concurrency = args.concurrency or (1 if executor is not None else 8)
-        stop = threading.Event() if executor is not None else None
-        with _second_interrupt_exits(stop):
-            summary = run_batch(
-                client,
-                rows,
-                args.out_dir,
-                defaults=defaults,
-                concurrency=concurrency,
-                progress=progress,
-                executor=executor,
-                slots=slots,
-                partition_rows=args.partition_rows,
-                rate=args.rate,
-                expected=rows.lines,
-                stop=stop,
-            )
+        summary = run_batch(
+            client,
+            rows,
+            args.out_dir,
+            defaults=defaults,
+            concurrency=concurrency,
+            progress=progress,
+            executor=executor,
+            slots=slots,
+            partition_rows=args.partition_rows,
+            rate=args.rate,
+            expected=rows.lines,
+            stop=stop,
+        )
     progress.finish(summary)
     served = ", ".join(f"{name} {count}" for name, count in summary.served_by.most_common())
     counts = (

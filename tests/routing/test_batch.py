@@ -224,3 +224,71 @@ def test_ctrl_c_stops_generate_many_within_seconds(processes: int | None) -> Non
     assert child.returncode == 130
     assert "Traceback" not in err, err
     assert took < 10, f"generate_many kept going for {took:.1f} s after Ctrl-C"
+
+
+_SAFE_POINT_SCRIPT = """
+import faulthandler, os, signal, sys, threading, time
+import qrplex
+
+
+class Image:
+    data = b"x"
+    backend = "stub"
+    attempts = ()
+
+
+client = qrplex.Client(backend="local")
+client.generate = lambda **kwargs: (time.sleep(0.01), Image())[1]
+calls = [0]
+sent = [False]
+
+
+def tracer(frame, event, arg):
+    # Python's Condition.__enter__ acquires its lock, then checks for signals: the moment
+    # where a KeyboardInterrupt raised by the default handler leaves the lock held.
+    if (
+        event == "call"
+        and frame.f_code is threading.Condition.__enter__.__code__
+        and frame.f_back.f_code is threading.Semaphore.acquire.__code__
+        and threading.current_thread() is threading.main_thread()
+    ):
+        calls[0] += 1
+        if calls[0] >= 20 and not sent[0]:  # the pool's threads are up and busy
+            frame.f_trace_opcodes = True
+            return inside
+    return None
+
+
+def inside(frame, event, arg):
+    if event == "opcode" and frame.f_locals["self"]._lock.locked() and not sent[0]:
+        sent[0] = True
+        sys.settrace(None)
+        os.kill(os.getpid(), signal.SIGINT)  # a real Ctrl-C, right there
+    return inside
+
+
+faulthandler.dump_traceback_later(8, exit=True)
+sys.settrace(tracer)
+try:
+    client.generate_many([f"i{i}" for i in range(2000)], concurrency=4)
+except KeyboardInterrupt:
+    print("interrupted", sent[0], flush=True)
+"""
+
+
+def test_ctrl_c_inside_the_pools_lock_does_not_hang_generate_many() -> None:
+    # The cause of the flaky test above, made to happen every time: a Ctrl-C arriving just
+    # after the main thread took the thread pool's idle-semaphore lock. Raised there, it left
+    # the lock held, the workers blocked for ever when they finished a row, and the pool's
+    # shutdown waited for them for ever. Ctrl-C now only sets a flag, read between calls.
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _SAFE_POINT_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.stdout.strip() == "interrupted True", done.stderr[-2000:]
+    assert done.returncode == 0
