@@ -187,7 +187,7 @@ def test_a_connection_hung_up_on_as_a_request_arrives_is_replaced_once(
     try:
         for _ in range(3):
             backend.render(REQUEST)
-        assert backend._http.client()._transport.replaced == 2  # type: ignore[attr-defined]
+        assert backend._http.transport().replaced == 2  # type: ignore[attr-defined]
         asyncio.run(main())
     finally:
         backend.close()

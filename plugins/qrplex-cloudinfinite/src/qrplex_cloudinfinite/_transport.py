@@ -1,13 +1,14 @@
-"""HTTP for the backend: pooled httpx clients, bounded reads, transport errors mapped.
+"""HTTP for the backend: pooled httpx transports, bounded reads, transport errors mapped.
 
-One :class:`httpx.Client` and one :class:`httpx.AsyncClient` per backend instance, created on
-first use, with keep-alive, the configured timeouts and **no retries** (the routing layer
-owns retries and fallback). Every request is bounded as a whole (:mod:`._budget`): by
-``connect + read`` seconds, and by the call's deadline when that comes first, however slowly
-the server trickles its answer. Bodies are read raw and refused past :data:`MAX_BODY` bytes
-without reading the rest; a body in any ``Content-Encoding`` but ``identity`` (which is what
-the request asks for) is not read at all, so no compressed bomb is ever inflated. Every
-network-level failure becomes a :class:`~qrplex.errors.BackendUnavailableError`.
+One sync and one async httpx transport per backend instance, created on first use and called
+directly (no :class:`httpx.Client` in between), with keep-alive, the configured timeouts and
+**no retries** (the routing layer owns retries and fallback); redirects are never followed.
+Every request is bounded as a whole (:mod:`._budget`): by ``connect + read`` seconds, and by
+the call's deadline when that comes first, however slowly the server trickles its answer.
+Bodies are read raw and refused past :data:`MAX_BODY` bytes without reading the rest; a body
+in any ``Content-Encoding`` but ``identity`` (which is what the request asks for) is not read
+at all, so no compressed bomb is ever inflated. Every network-level failure becomes a
+:class:`~qrplex.errors.BackendUnavailableError`.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ logger = logging.getLogger("qrplex_cloudinfinite")
 
 Redact = Callable[[str, int], str]
 
+_NO_BODY: Final = httpx.ByteStream(b"")
+
 
 def _describe(exc: httpx.HTTPError) -> str:
     if isinstance(exc, httpx.ConnectTimeout):
@@ -59,7 +62,16 @@ def _describe(exc: httpx.HTTPError) -> str:
 
 
 class HttpTransport:
-    """GETs through lazily created, pooled sync and async httpx clients.
+    """GETs through lazily created, pooled sync and async httpx transports, called directly.
+
+    The backend sends each request straight to its transport's public ``handle_request``
+    (``handle_async_request``), not through an :class:`httpx.Client`: the client layer's
+    auth, redirect, cookie and event-hook plumbing did nothing for this backend (no auth
+    flow, redirects never followed, cookies never sent back) and cost about as much CPU as
+    the HTTP exchange itself. What the client did that matters is done here: the timeouts
+    travel in the request's ``timeout`` extension, a redirect is returned as it is (and
+    judged like any other 3xx answer), and a closed backend opens a new transport on its
+    next request.
 
     Args:
         base: the service's ``scheme://host[:port]``.
@@ -67,10 +79,10 @@ class HttpTransport:
         connect_timeout: seconds to connect.
         read_timeout: seconds for each read, write and pool wait.
         redact: flattens and blanks secrets out of text quoted in messages.
-        transport: an httpx transport for the sync client (tests); default a
+        transport: an httpx transport for sync requests (tests); default a
             :class:`~._sync_http.SyncTransport`. Only the default one bounds a request as a
             whole.
-        async_transport: the same for the async client.
+        async_transport: the same for async requests.
         max_body: refuse bodies larger than this many bytes.
         now: the clock that stamps ``received_at`` (the one the signatures use).
     """
@@ -90,8 +102,9 @@ class HttpTransport:
     ) -> None:
         self._base = base
         self._host = host
-        self._timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
-        self._extensions = {"timeout": self._timeout.as_dict()}
+        self.timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
+        """The per-phase timeouts every request carries (its ``timeout`` extension)."""
+        self._extensions = {"timeout": self.timeout.as_dict()}
         self._limit = connect_timeout + read_timeout
         self._redact = redact
         self._transport = transport
@@ -99,97 +112,93 @@ class HttpTransport:
         self._max_body = max_body
         self._now = now
         self._lock = threading.Lock()
-        self._client: httpx.Client | None = None
-        self._async_client: httpx.AsyncClient | None = None
+        self._sync: httpx.BaseTransport | None = None
+        self._async: httpx.AsyncBaseTransport | None = None
         self._async_loop: asyncio.AbstractEventLoop | None = None
         self._closing: set[asyncio.Task[None]] = set()
 
-    # -- clients ---------------------------------------------------------------------------
+    # -- transports ------------------------------------------------------------------------
 
-    def client(self) -> httpx.Client:
-        """The sync client, created on first use."""
-        with self._lock:
-            if self._client is None:
-                transport = self._transport or SyncTransport()
-                self._client = httpx.Client(
-                    transport=transport,
-                    timeout=self._timeout,
-                    follow_redirects=False,
-                    headers={"User-Agent": USER_AGENT},
-                )
-            return self._client
+    def transport(self) -> httpx.BaseTransport:
+        """The sync transport, created on first use (and again after :meth:`close`)."""
+        transport = self._sync
+        if transport is None:
+            with self._lock:
+                if self._sync is None:
+                    self._sync = self._transport or SyncTransport()
+                transport = self._sync
+        return transport
 
-    def async_client(self) -> httpx.AsyncClient:
-        """The async client of the running event loop, created on first use.
+    def async_transport(self) -> httpx.AsyncBaseTransport:
+        """The async transport of the running event loop, created on first use.
 
         Its pooled connections belong to that loop: when called from another loop, the old
-        client is closed as well as can be done from here and a new one takes its place.
+        transport is closed as well as can be done from here and a new one takes its place.
         """
         loop = asyncio.get_running_loop()
-        stale: tuple[httpx.AsyncClient, asyncio.AbstractEventLoop] | None = None
+        if self._async_loop is loop and self._async is not None:
+            return self._async
+        stale: tuple[httpx.AsyncBaseTransport, asyncio.AbstractEventLoop] | None = None
         with self._lock:
-            old_client, old_loop = self._async_client, self._async_loop
-            if old_client is not None and old_loop is not None and old_loop is not loop:
-                stale = (old_client, old_loop)
-                self._async_client = None
-            if self._async_client is None:
-                transport = self._async_transport or AsyncTransport()
-                self._async_client = httpx.AsyncClient(
-                    transport=transport,
-                    timeout=self._timeout,
-                    follow_redirects=False,
-                    headers={"User-Agent": USER_AGENT},
-                )
+            old, old_loop = self._async, self._async_loop
+            if old is not None and old_loop is not None and old_loop is not loop:
+                stale = (old, old_loop)
+                self._async = None
+            if self._async is None:
+                self._async = self._async_transport or AsyncTransport()
                 self._async_loop = loop
-            client = self._async_client
+            transport = self._async
         if stale is not None:
             self._dispose(*stale)
-        return client
+        return transport
 
     def close(self) -> None:
-        """Close the sync client, and the async one as well as can be done without awaiting:
-        on its own loop if that still runs, else never mind (the sockets go with the garbage
-        collector). After async use, prefer :meth:`aclose` on the loop that rendered."""
+        """Close the sync transport, and the async one as well as can be done without
+        awaiting: on its own loop if that still runs, else never mind (the sockets go with
+        the garbage collector). After async use, prefer :meth:`aclose` on the loop that
+        rendered."""
         with self._lock:
-            client, async_client, loop = self._client, self._async_client, self._async_loop
-            self._client = self._async_client = self._async_loop = None
-        if client is not None:
-            client.close()
-        if async_client is not None and loop is not None:
-            self._dispose(async_client, loop)
+            transport, async_transport, loop = self._sync, self._async, self._async_loop
+            self._sync = self._async = self._async_loop = None
+        if transport is not None:
+            transport.close()
+        if async_transport is not None and loop is not None:
+            self._dispose(async_transport, loop)
 
-    def _dispose(self, async_client: httpx.AsyncClient, loop: asyncio.AbstractEventLoop) -> None:
-        """Close ``async_client`` without awaiting it here."""
+    def _dispose(
+        self, async_transport: httpx.AsyncBaseTransport, loop: asyncio.AbstractEventLoop
+    ) -> None:
+        """Close ``async_transport`` without awaiting it here."""
         if loop.is_closed():
-            logger.debug("cloudinfinite: the async client's event loop is closed; not closing it")
+            logger.debug("cloudinfinite: the async transport's loop is closed; not closing it")
             return
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
         if running is loop:
-            task = loop.create_task(async_client.aclose())
+            task = loop.create_task(async_transport.aclose())
             self._closing.add(task)
             task.add_done_callback(self._closing.discard)
         elif loop.is_running():
-            asyncio.run_coroutine_threadsafe(async_client.aclose(), loop)
+            asyncio.run_coroutine_threadsafe(async_transport.aclose(), loop)
         elif running is None:
-            loop.run_until_complete(async_client.aclose())
+            loop.run_until_complete(async_transport.aclose())
         else:  # pragma: no cover - a stopped loop while another one runs here
-            logger.debug("cloudinfinite: cannot close the async client from this event loop")
+            logger.debug("cloudinfinite: cannot close the async transport from this event loop")
 
     async def aclose(self) -> None:
-        """Close both clients (call it on the loop that rendered)."""
+        """Close both transports (call it on the loop that rendered)."""
         with self._lock:
-            client, async_client, loop = self._client, self._async_client, self._async_loop
-            self._client = self._async_client = self._async_loop = None
-        if client is not None:
-            client.close()
-        if async_client is not None and loop is not None:
+            transport, async_transport, loop = self._sync, self._async, self._async_loop
+            self._sync = self._async = self._async_loop = None
+        if transport is not None:
+            transport.close()
+        if async_transport is not None and loop is not None:
             if loop is asyncio.get_running_loop():
-                await async_client.aclose()
+                await async_transport.aclose()
             else:
-                self._dispose(async_client, loop)
+                self._dispose(async_transport, loop)
 
     # -- requests --------------------------------------------------------------------------
 
@@ -198,12 +207,11 @@ class HttpTransport:
         and the time budget (``connect + read`` seconds, or less when the call's deadline is
         nearer), or a :class:`BackendError`."""
         started = time.monotonic()
-        client = self.client()
+        transport = self.transport()
+        request = self._request(target, headers, native=self._transport is None)
         with request_budget(self._limit) as budget:
             try:
-                response = client.send(
-                    self._request(target, headers, native=self._transport is None), stream=True
-                )
+                response = transport.handle_request(request)
                 try:
                     received_at = self._now()
                     body = self._collect(response)
@@ -216,11 +224,11 @@ class HttpTransport:
     async def aget(self, target: bytes, headers: Mapping[str, str]) -> RawResponse:
         """Async :meth:`get`."""
         started = time.monotonic()
-        client = self.async_client()
+        transport = self.async_transport()
+        request = self._request(target, headers, native=self._async_transport is None)
         with request_budget(self._limit) as budget:
             try:
-                request = self._request(target, headers, native=self._async_transport is None)
-                response = await client.send(request, stream=True)
+                response = await transport.handle_async_request(request)
                 try:
                     received_at = self._now()
                     body = await self._acollect(response)
@@ -246,6 +254,9 @@ class HttpTransport:
             "GET",
             url,
             headers={"user-agent": USER_AGENT, **headers},
+            # A stream given: httpx adds no headers of its own (the backend's include Host,
+            # and a GET without a body has no Content-Length, as httpx would have it).
+            stream=_NO_BODY,
             extensions={**self._extensions, "target": target} if native else self._extensions,
         )
 
@@ -279,7 +290,9 @@ class HttpTransport:
         if response.is_stream_consumed:  # read by a custom (test) transport already
             return self._collect_read(response)
         chunks, size = [], 0
-        for chunk in response.iter_raw():
+        stream = response.stream  # the transport's own stream: no httpx.Client wrapper
+        assert isinstance(stream, httpx.SyncByteStream)
+        for chunk in stream:
             size += len(chunk)
             if size > self._max_body:
                 raise self._too_large(response)
@@ -292,7 +305,9 @@ class HttpTransport:
         if response.is_stream_consumed:
             return self._collect_read(response)
         chunks, size = [], 0
-        async for chunk in response.aiter_raw():
+        stream = response.stream
+        assert isinstance(stream, httpx.AsyncByteStream)
+        async for chunk in stream:
             size += len(chunk)
             if size > self._max_body:
                 raise self._too_large(response)
