@@ -759,3 +759,26 @@ def test_a_body_over_the_cap_is_cut_off_by_the_default_transport(
     assert caught.value.request_id == "Endless"
     time.sleep(0.2)  # let the service notice the client hung up
     assert sent[0] < 48 * MiB  # the client hung up: the rest was never sent (nor read)
+
+
+def test_each_kind_of_call_keeps_its_own_routing_plan(
+    serve: Callable[..., HostileService],
+) -> None:
+    """The client makes a call's routing plan once per backend choice, option names and
+    ``verify``: calls of one kind never route with another kind's plan. The service answers
+    every request with a QR code of other content."""
+    service = serve(answer(200, image_xml(local_png("other", 300))))
+    with qrplex.Client(config=client_config(service)) as client:
+
+        def served(**arguments: Any) -> str:
+            return client.generate("plan", width=300, **arguments).backend
+
+        assert served() == "cloudinfinite"
+        assert served(error="H") == "local"  # the service has no error-correction option
+        assert served() == "cloudinfinite"
+        assert served(verify=True) == "local"  # the service's image does not read "plan"
+        assert served() == "cloudinfinite"
+        assert served(backend="local") == "local"
+        assert served() == "cloudinfinite"
+        assert client._plan(None, {}) is client._plan(None, {})  # made once
+    assert len(service.seen) == 5  # the four plain calls and the verified one

@@ -214,12 +214,13 @@ class HttpTransport:
                 response = transport.handle_request(request)
                 try:
                     received_at = self._now()
-                    body = self._collect(response)
+                    found = dict(response.headers.items())  # lowercase names, read once
+                    body = self._collect(response, found)
                 finally:
                     response.close()
             except httpx.HTTPError as exc:
                 raise self._network_error(exc, budget) from exc
-        return self._finish(response, body, received_at, started)
+        return self._finish(response, found, body, received_at, started)
 
     async def aget(self, target: bytes, headers: Mapping[str, str]) -> RawResponse:
         """Async :meth:`get`."""
@@ -231,12 +232,13 @@ class HttpTransport:
                 response = await transport.handle_async_request(request)
                 try:
                     received_at = self._now()
-                    body = await self._acollect(response)
+                    found = dict(response.headers.items())  # lowercase names, read once
+                    body = await self._acollect(response, found)
                 finally:
                     await response.aclose()
             except httpx.HTTPError as exc:
                 raise self._network_error(exc, budget) from exc
-        return self._finish(response, body, received_at, started)
+        return self._finish(response, found, body, received_at, started)
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -260,63 +262,62 @@ class HttpTransport:
             extensions={**self._extensions, "target": target} if native else self._extensions,
         )
 
-    def _request_id(self, response: httpx.Response) -> str | None:
-        value = response.headers.get(REQUEST_ID_HEADER, "").strip()
-        return self._redact(value, 128) or None
+    def _request_id(self, headers: Mapping[str, str]) -> str | None:
+        return self._redact(headers.get(REQUEST_ID_HEADER, "").strip(), 128) or None
 
-    def _too_large(self, response: httpx.Response) -> BackendError:
+    def _too_large(self, response: httpx.Response, headers: Mapping[str, str]) -> BackendError:
         return BadResponseError(
             f"the answer is larger than {self._max_body // (1024 * 1024)} MiB; not read",
             backend=BACKEND,
             status=response.status_code,
-            request_id=self._request_id(response),
+            request_id=self._request_id(headers),
         )
 
-    def _readable(self, response: httpx.Response) -> bool:
+    def _readable(self, response: httpx.Response, headers: Mapping[str, str]) -> bool:
         """Whether to read the body: not when it is encoded (the request asked for
         ``identity``; decoding could inflate a few KB into gigabytes) and not when it
         declares a length over the cap."""
-        encoding = response.headers.get("content-encoding", "").strip().lower()
+        encoding = headers.get("content-encoding", "").strip().lower()
         if encoding not in IDENTITY:
             return False
-        declared = response.headers.get("content-length", "").strip()
+        declared = headers.get("content-length", "").strip()
         if declared.isascii() and declared.isdigit() and int(declared) > self._max_body:
-            raise self._too_large(response)
+            raise self._too_large(response, headers)
         return True
 
-    def _collect(self, response: httpx.Response) -> bytes:
-        if not self._readable(response):
+    def _collect(self, response: httpx.Response, headers: Mapping[str, str]) -> bytes:
+        if not self._readable(response, headers):
             return b""
         if response.is_stream_consumed:  # read by a custom (test) transport already
-            return self._collect_read(response)
+            return self._collect_read(response, headers)
         chunks, size = [], 0
         stream = response.stream  # the transport's own stream: no httpx.Client wrapper
         assert isinstance(stream, httpx.SyncByteStream)
         for chunk in stream:
             size += len(chunk)
             if size > self._max_body:
-                raise self._too_large(response)
+                raise self._too_large(response, headers)
             chunks.append(chunk)
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
-    async def _acollect(self, response: httpx.Response) -> bytes:
-        if not self._readable(response):
+    async def _acollect(self, response: httpx.Response, headers: Mapping[str, str]) -> bytes:
+        if not self._readable(response, headers):
             return b""
         if response.is_stream_consumed:
-            return self._collect_read(response)
+            return self._collect_read(response, headers)
         chunks, size = [], 0
         stream = response.stream
         assert isinstance(stream, httpx.AsyncByteStream)
         async for chunk in stream:
             size += len(chunk)
             if size > self._max_body:
-                raise self._too_large(response)
+                raise self._too_large(response, headers)
             chunks.append(chunk)
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
-    def _collect_read(self, response: httpx.Response) -> bytes:
+    def _collect_read(self, response: httpx.Response, headers: Mapping[str, str]) -> bytes:
         if len(response.content) > self._max_body:
-            raise self._too_large(response)
+            raise self._too_large(response, headers)
         return response.content
 
     def _network_error(self, exc: httpx.HTTPError, budget: Budget) -> BackendError:
@@ -334,20 +335,21 @@ class HttpTransport:
         )
 
     def _finish(
-        self, response: httpx.Response, body: bytes, received_at: float, started: float
+        self,
+        response: httpx.Response,
+        headers: dict[str, str],
+        body: bytes,
+        received_at: float,
+        started: float,
     ) -> RawResponse:
-        headers = {name.lower(): value for name, value in response.headers.items()}
         if logger.isEnabledFor(logging.DEBUG):  # redacting the request id costs: only then
             logger.debug(
                 "cloudinfinite: HTTP %s, %d bytes, request id %s, %.3f s",
                 response.status_code,
                 len(body),
-                self._request_id(response),
+                self._request_id(headers),
                 time.monotonic() - started,
             )
         return RawResponse(
-            status=response.status_code,
-            headers=headers,
-            body=body,
-            received_at=received_at,
+            status=response.status_code, headers=headers, body=body, received_at=received_at
         )
