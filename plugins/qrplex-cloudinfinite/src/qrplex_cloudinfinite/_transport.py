@@ -8,13 +8,16 @@ the call's deadline when that comes first, however slowly the server trickles it
 Bodies are read raw and refused past :data:`MAX_BODY` bytes without reading the rest; a body
 in any ``Content-Encoding`` but ``identity`` (which is what the request asks for) is not read
 at all, so no compressed bomb is ever inflated. Every network-level failure becomes a
-:class:`~qrplex.errors.BackendUnavailableError`.
+:class:`~qrplex.errors.BackendUnavailableError`, except a refused TLS certificate: that is
+the service failing to prove who it is, a :class:`~qrplex.errors.BackendAuthError` (not
+retried, not counted as an outage).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -22,7 +25,12 @@ from typing import Final
 
 import httpx
 
-from qrplex.errors import BackendError, BackendUnavailableError, BadResponseError
+from qrplex.errors import (
+    BackendAuthError,
+    BackendError,
+    BackendUnavailableError,
+    BadResponseError,
+)
 
 from ._async_http import AsyncTransport
 from ._budget import Budget, request_budget
@@ -59,6 +67,19 @@ def _describe(exc: httpx.HTTPError) -> str:
     if isinstance(exc, httpx.ReadError | httpx.WriteError):
         return "the connection failed"
     return "network error"
+
+
+def _certificate_refusal(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate check that failed behind ``exc`` (its cause or context, a few links
+    deep, as this backend's engines and httpx's own transport chain them), if any."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return None
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 class HttpTransport:
@@ -321,6 +342,16 @@ class HttpTransport:
         return response.content
 
     def _network_error(self, exc: httpx.HTTPError, budget: Budget) -> BackendError:
+        refused = _certificate_refusal(exc)
+        if refused is not None:
+            reason = self._redact(refused.verify_message or str(refused), 160)
+            return BackendAuthError(
+                f"the service's TLS certificate was refused ({self._host}, certificate verify "
+                f"failed: {reason}): this is not the service, or its certificate is signed by "
+                "a CA this machine does not trust (to trust a private CA, set SSL_CERT_FILE "
+                "or SSL_CERT_DIR)",
+                backend=BACKEND,
+            )
         if isinstance(exc, httpx.TimeoutException) and budget.expired():
             return BackendUnavailableError(
                 f"{budget.reason} ran out before the answer was complete "
