@@ -473,3 +473,15 @@ def test_the_request_signer_holds_no_secret_in_sight() -> None:
         assert secret not in repr(signer)
     with pytest.raises(TypeError, match="cannot be pickled"):
         pickle.dumps(signer)
+
+
+@given(
+    text=st.one_of(
+        st.text(st.characters(max_codepoint=127)),
+        st.text(st.characters(codec="utf-8")),
+    )
+)
+def test_cos_quote_is_urllib_quote_with_the_cos_safe_set(text: str) -> None:
+    from urllib.parse import quote
+
+    assert cos_quote(text) == quote(text.encode("utf-8"), safe="-_.~")

@@ -40,6 +40,13 @@ __all__ = [
 _SAFE = "-_.~"
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
 _TIME = re.compile(r"\A[0-9]{1,20};[0-9]{1,20}\Z")
+_ASCII_QUOTED = {
+    code: f"%{code:02X}"
+    for code in range(128)
+    if not (chr(code).isascii() and (chr(code).isalnum() or chr(code) in _SAFE))
+}
+"""ASCII characters percent-encoded the COS way (what :func:`urllib.parse.quote` makes of
+them with ``safe="-_.~"``), for :meth:`str.translate`."""
 SIGNATURE_FIELDS = (
     "q-sign-algorithm",
     "q-ak",
@@ -59,6 +66,8 @@ def cos_quote(text: str) -> str:
     """
     if _UNRESERVED.fullmatch(text):  # most names and values: nothing to encode
         return text
+    if text.isascii():  # one pass in C (urllib's quote works a byte at a time in Python)
+        return text.translate(_ASCII_QUOTED)
     return quote(text.encode("utf-8"), safe=_SAFE)
 
 
