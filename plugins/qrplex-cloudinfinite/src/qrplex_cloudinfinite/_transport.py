@@ -273,7 +273,7 @@ class HttpTransport:
         has just percent-encoded. Any other transport gets the whole URL.
         """
         url = self._base if native else self._base.copy_with(raw_path=target)
-        return httpx.Request(
+        request = httpx.Request(
             "GET",
             url,
             headers={"user-agent": USER_AGENT, **headers},
@@ -282,6 +282,8 @@ class HttpTransport:
             stream=_NO_BODY,
             extensions={**self._extensions, "target": target} if native else self._extensions,
         )
+        request.read()  # the empty body, read here: a transport's aread() has nothing to do
+        return request
 
     def _request_id(self, headers: Mapping[str, str]) -> str | None:
         return self._redact(headers.get(REQUEST_ID_HEADER, "").strip(), 128) or None
