@@ -157,8 +157,9 @@ class HttpTransport:
         transport is closed as well as can be done from here and a new one takes its place.
         """
         loop = asyncio.get_running_loop()
-        if self._async_loop is loop and self._async is not None:
-            return self._async
+        current, owner = self._async, self._async_loop  # read once: close() may run meanwhile
+        if current is not None and owner is loop:
+            return current
         stale: tuple[httpx.AsyncBaseTransport, asyncio.AbstractEventLoop] | None = None
         with self._lock:
             old, old_loop = self._async, self._async_loop
