@@ -294,8 +294,8 @@ def _notes(number: int, section: Section, measured: dict[str, Results], pinned: 
         f"(row {ids['client.http.cpu.raw']}: {rows['client.http.cpu.raw'].value_text}), "
         f"qrplex sync {fmt_ms(seq['qrplex'].cpu_median)} and async "
         f"{fmt_ms(seq['qrplex-async'].cpu_median)}: what qrplex spends above the floor is "
-        "validation, routing, signing, httpx's client API and the checks of the answer "
-        "(docs/cloudinfinite.md has the profile).",
+        "validation, routing, signing, httpx's request and response objects and the checks "
+        "of the answer (docs/transport.md has the profile).",
     ]
     for scheme in ("http", "https"):
         con = measured[scheme]["concurrent"]
@@ -323,7 +323,7 @@ def _notes(number: int, section: Section, measured: dict[str, Results], pinned: 
     for key in missed:
         notes.append(
             f"Row {ids[key]} ({rows[key].title}) missed its goal at {rows[key].value_text}; "
-            "docs/cloudinfinite.md has the profile of where the time goes and what would "
+            "docs/transport.md has the profile of where the time goes and what would "
             "close the gap."
         )
     return notes

@@ -47,6 +47,10 @@ __all__ = ["Client"]
 logger = logging.getLogger("qrplex")
 
 _WARN_INTERVAL = 60.0
+_MAX_PLANS = 64
+"""Routing plans a client keeps (one per backend choice, option names and ``verify``)."""
+
+_PlanKey = tuple[str | None, frozenset[str], bool]
 
 
 class Client:
@@ -115,6 +119,7 @@ class Client:
         self._cache: FileCache | None = None
         self._last_warning: dict[tuple[str, str], float] = {}
         self._checked = False
+        self._plans: dict[_PlanKey, tuple[ResolvedConfig, Registry | None, RoutePlan]] = {}
 
     # -- configuration -------------------------------------------------------------------
 
@@ -361,12 +366,26 @@ class Client:
     def _plan(
         self, backend: str | None, options: Mapping[str, Any], verify: bool = False
     ) -> RoutePlan:
+        """The routing plan of a call; the same for every call with the same backend choice,
+        option names and ``verify``, so it is made once each (the configuration and the
+        registry it reads are fixed: a plan made from others is never reused)."""
+        key = (backend, frozenset(options), verify)
+        cached = self._plans.get(key)
+        if cached is not None and cached[0] is self.config and cached[1] is self._registry:
+            return cached[2]
         if backend is None and not self._checked:
             self.check()
             self._checked = True
+        plan = self._new_plan(backend, key[1], verify)
+        if len(self._plans) >= _MAX_PLANS:
+            self._plans.clear()  # a caller cycling through option names: start over
+        self._plans[key] = (self.config, self._registry, plan)
+        return plan
+
+    def _new_plan(self, backend: str | None, options: frozenset[str], verify: bool) -> RoutePlan:
         return RoutePlan(
             chain=(backend,) if backend is not None else self.chain,
-            user_options=frozenset(options),
+            user_options=options,
             policy=RetryPolicy(
                 retries=int(self.config.get("retries")),
                 backoff=float(self.config.get("retry_backoff")),

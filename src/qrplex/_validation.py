@@ -129,8 +129,10 @@ def validate_request(
     _check_width_value(width)
     normalized_options = _check_options(spec, options)
     text = _check_content(content, spec, normalized_options)
-    unplanned = CodeRequest(text, spec.name, format, None, normalized_options)
-    request = replace(unplanned, qr=_qr_symbol(unplanned))  # planned once, carried along
+    # One request, built once, with the QR symbol planned (by the content check: see
+    # _qr_content) and carried along for the width check and the backends.
+    plan = _qr_plan(text, spec.name, normalized_options)
+    request = CodeRequest(text, spec.name, format, width, normalized_options, qr=plan)
     minimum = _minimum_width(request, spec)
     if minimum is not None and minimum > MAX_WIDTH:
         raise InvalidContentError(
@@ -140,7 +142,7 @@ def validate_request(
         )
     if width is not None and minimum is not None and width < minimum:
         _refuse_below_minimum(width, minimum, request, spec)
-    return replace(request, width=width)
+    return request
 
 
 def registered_symbologies(registry: Registry | None = None) -> dict[str, Symbology]:
@@ -328,8 +330,11 @@ def _qr_content(content: str, spec: Symbology, options: Mapping[str, Any]) -> st
             f"(U+{ord(char):04X}) at index {index} is not ASCII: use symbology 'qr', which "
             f"states the character set"
         )
-    if fit(segment, level, micro=micro) is None:
+    plan = fit(segment, level, micro=micro)
+    if plan is None:
         raise InvalidContentError(_over_capacity_message(segment, spec, level, micro=micro))
+    global _last_plan
+    _last_plan = (content, level, micro, plan)
     return content
 
 
@@ -535,8 +540,28 @@ content rules (:func:`qrplex.gs1.parse`), module counts and examples."""
 # --- module counts ------------------------------------------------------------------------
 
 
+_last_plan: tuple[str, str, bool, QrPlan] | None = None
+"""The symbol the last QR content check planned: ``(content, level, micro, plan)``. The
+check (:func:`_qr_content`) must fit the content in a symbol, and the request then carries
+that symbol (:func:`_qr_plan`): the same content object, checked just before in the same
+call, is planned once, not twice. One tuple, read once: another thread replacing it
+meanwhile only costs a second planning."""
+
+
+def _qr_plan(content: str, symbology: str, options: Mapping[str, Any]) -> QrPlan | None:
+    """The QR symbol of a validated request (``None`` for other symbologies)."""
+    if symbology not in _ERROR_LEVEL_SYMBOLOGIES:
+        return None
+    last = _last_plan
+    level = options.get("error", DEFAULT_ERROR_LEVEL)
+    micro = symbology == "microqr"
+    if last is not None and last[0] is content and last[1] == level and last[2] == micro:
+        return last[3]
+    return _qr_symbol(CodeRequest(content, symbology, "png", None, options))
+
+
 def _qr_symbol(request: CodeRequest) -> QrPlan | None:
-    if request.symbology not in ("qr", "microqr"):
+    if request.symbology not in _ERROR_LEVEL_SYMBOLOGIES:
         return None
     if request.qr is not None:
         return request.qr

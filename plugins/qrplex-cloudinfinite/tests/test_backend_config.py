@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -203,13 +204,42 @@ def test_capabilities() -> None:
     assert CloudInfiniteBackend.name == "cloudinfinite"
 
 
-def test_timeouts_reach_the_client() -> None:
-    backend = CloudInfiniteBackend(settings(timeout="1.5,6"))
+def test_timeouts_reach_the_transport() -> None:
+    """The configured timeouts travel with every request (its ``timeout`` extension), sync
+    and async, to the transport the backend calls directly."""
+    from qrplex import CodeRequest
+    from qrplex.errors import BackendUnavailableError
+
+    seen: list[dict[str, Any]] = []
+
+    def service(request: httpx.Request) -> httpx.Response:
+        seen.append(request.extensions["timeout"])
+        return httpx.Response(503)
+
+    mock = httpx.MockTransport(service)
+    backend = CloudInfiniteBackend(settings(timeout="1.5,6"), transport=mock, async_transport=mock)
+    request = CodeRequest("hello", "qr", "png", 300)
     try:
-        client = backend._http.client()
-        assert client.timeout == httpx.Timeout(6.0, connect=1.5)
-        assert client.follow_redirects is False
-        assert backend._http.client() is client  # pooled, created once
+        with pytest.raises(BackendUnavailableError):
+            backend.render(request)
+        with pytest.raises(BackendUnavailableError):
+            asyncio.run(backend.arender(request))
+    finally:
+        backend.close()
+    expected = {"connect": 1.5, "read": 6.0, "write": 6.0, "pool": 6.0}
+    assert seen == [expected, expected]
+
+
+def test_the_default_transport_is_pooled() -> None:
+    from qrplex_cloudinfinite._sync_http import SyncTransport
+
+    backend = CloudInfiniteBackend(settings())
+    try:
+        transport = backend._http.transport()
+        assert isinstance(transport, SyncTransport)
+        assert backend._http.transport() is transport  # created once
+        backend.close()
+        assert backend._http.transport() is not transport  # a closed one is not reused
     finally:
         backend.close()
 

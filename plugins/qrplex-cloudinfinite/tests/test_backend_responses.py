@@ -17,6 +17,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 
 from qrplex import CodeRequest
@@ -177,6 +179,58 @@ def test_line_wrapped_base64_is_accepted() -> None:
     encoded = base64.encodebytes(png(64)).decode()  # 76-column lines
     body = f"<Response><ResultImage>\n{encoded}</ResultImage></Response>".encode()
     assert rendering_from(raw(body=body), width=64, redact=REDACT).width == 64
+
+
+def _outcome(body: bytes) -> tuple[str, object]:
+    try:
+        rendering = rendering_from(raw(body=body), width=64, redact=REDACT)
+    except BadResponseError as error:
+        return "error", str(error)
+    return "image", rendering
+
+
+_B64_TEXT = st.text(
+    alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/= \t\r\n"
+)
+
+
+@given(
+    inner=st.one_of(
+        _B64_TEXT,
+        st.builds(
+            lambda cuts, spaces: "".join(
+                piece + spaces for piece in _split(base64.b64encode(png(64)).decode(), cuts)
+            ),
+            st.lists(st.integers(0, 200), max_size=6),
+            st.sampled_from(["", " ", "\n", "\r\n", "\t "]),
+        ),
+    ),
+    tail=st.sampled_from(["", "\n", " \r\n\t"]),
+)
+def test_the_plain_answer_reads_as_the_xml_parser_reads_it(inner: str, tail: str) -> None:
+    """A success answer in the service's exact shape skips the XML parser; the same
+    document with an XML declaration goes through it: the outcome is the same."""
+    document = f"<Response><ResultImage>{inner}</ResultImage></Response>{tail}"
+    parsed = f'<?xml version="1.0" encoding="utf-8"?>{document}'
+    assert _outcome(document.encode()) == _outcome(parsed.encode())
+
+
+def _split(text: str, cuts: list[int]) -> list[str]:
+    points = sorted({min(cut, len(text)) for cut in cuts})
+    return [text[a:b] for a, b in zip([0, *points], [*points, len(text)], strict=True)]
+
+
+def test_an_answer_in_another_shape_goes_through_the_parser() -> None:
+    """References, attributes and comments are XML's to resolve: such an answer is parsed
+    (and still read right), never matched as the plain shape."""
+    encoded = base64.b64encode(png(64)).decode()
+    for body in (
+        f"<Response><ResultImage>{encoded[:5]}&#{ord(encoded[5])};{encoded[6:]}</ResultImage>"
+        "</Response>",
+        f'<Response kind="qr"><ResultImage>{encoded}</ResultImage></Response>',
+        f"<Response><ResultImage>{encoded}</ResultImage><!-- note --></Response>",
+    ):
+        assert rendering_from(raw(body=body.encode()), width=64, redact=REDACT).width == 64
 
 
 @pytest.mark.parametrize(

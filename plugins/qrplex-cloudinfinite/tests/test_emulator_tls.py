@@ -71,7 +71,7 @@ def test_an_untrusted_certificate_is_refused(
         monkeypatch.setenv("SSL_CERT_FILE", str(other.ca_path))
     with (
         _client(tls_server, emulator_credentials) as client,
-        pytest.raises(qrplex.BackendUnavailableError, match=r"(?i)certificate verify failed"),
+        pytest.raises(qrplex.BackendAuthError, match=r"(?i)certificate verify failed"),
     ):
         client.generate("never sent")
     assert tls_server.app.requests_seen() == 0  # refused before any request was sent

@@ -32,6 +32,7 @@ from qrplex import CodeRequest
 from qrplex.cli import main
 from qrplex.errors import (
     BackendAuthError,
+    BackendRejectedError,
     BackendUnavailableError,
     BadResponseError,
     ConfigError,
@@ -666,3 +667,118 @@ def test_the_request_on_the_wire(serve: Callable[..., HostileService], asynchron
     assert seen.headers["accept-encoding"] == "identity"
     assert seen.headers["host"] == service.base_url.removeprefix("http://")
     assert seen.headers["authorization"].startswith("q-sign-algorithm=sha1&q-ak=AKID")
+
+
+# -- the transport called directly: what httpx.Client did (or did not do) still holds ------
+
+
+def _render_both_ways(backend: CloudInfiniteBackend, asynchronous: bool) -> Any:
+    """``backend.render(x)``, or ``arender`` in a fresh event loop; the backend closed."""
+    request = CodeRequest(content="direct", symbology="qr", format="png", width=300)
+
+    async def main() -> Any:
+        try:
+            return await backend.arender(request)
+        finally:
+            await backend.aclose()
+
+    try:
+        return asyncio.run(main()) if asynchronous else backend.render(request)
+    finally:
+        backend.close()
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_a_redirect_is_judged_not_followed(
+    serve: Callable[..., HostileService], asynchronous: bool
+) -> None:
+    elsewhere = serve(answer(200, image_xml(local_png("direct", 300))))
+    service = serve(answer(302, location=f"{elsewhere.base_url}/"))
+    backend = CloudInfiniteBackend(settings(service))
+    with pytest.raises(BackendRejectedError, match="redirected") as caught:
+        _render_both_ways(backend, asynchronous)
+    assert caught.value.status == 302
+    assert len(service.seen) == 1
+    assert elsewhere.seen == []
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_cookies_are_neither_kept_nor_sent(
+    serve: Callable[..., HostileService], asynchronous: bool
+) -> None:
+    png = local_png("direct", 300)
+    reply = answer(200, image_xml(png), set_cookie="session=stolen; Path=/")
+    service = serve(reply)
+    backend = CloudInfiniteBackend(settings(service))
+    request = CodeRequest(content="direct", symbology="qr", format="png", width=300)
+
+    async def main() -> None:
+        try:
+            for _ in range(2):
+                assert (await backend.arender(request)).data == png
+        finally:
+            await backend.aclose()
+
+    try:
+        if asynchronous:
+            asyncio.run(main())
+        else:
+            for _ in range(2):
+                assert backend.render(request).data == png
+    finally:
+        backend.close()
+    assert len(service.seen) == 2
+    assert all("cookie" not in seen.headers for seen in service.seen)
+
+
+def _endless_body(sent: list[int]) -> Reply:
+    """A 200 whose body runs to the end of the connection, 1 MiB at a time, for up to
+    64 MiB (counted in ``sent``)."""
+
+    def send(connection: socket.socket, service: HostileService) -> None:
+        connection.sendall(head(200, {"x-cos-request-id": "Endless"}, None))
+        chunk = b"A" * MiB
+        for _ in range(64):
+            if service.stopping.is_set():
+                return
+            connection.sendall(chunk)
+            sent[0] += len(chunk)
+
+    return Reply(send)
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_a_body_over_the_cap_is_cut_off_by_the_default_transport(
+    serve: Callable[..., HostileService], asynchronous: bool
+) -> None:
+    sent = [0]
+    service = serve(_endless_body(sent))
+    backend = CloudInfiniteBackend(settings(service, timeout="2,5"))
+    with pytest.raises(BadResponseError, match="larger than 20 MiB") as caught:
+        _render_both_ways(backend, asynchronous)
+    assert caught.value.request_id == "Endless"
+    time.sleep(0.2)  # let the service notice the client hung up
+    assert sent[0] < 48 * MiB  # the client hung up: the rest was never sent (nor read)
+
+
+def test_each_kind_of_call_keeps_its_own_routing_plan(
+    serve: Callable[..., HostileService],
+) -> None:
+    """The client makes a call's routing plan once per backend choice, option names and
+    ``verify``: calls of one kind never route with another kind's plan. The service answers
+    every request with a QR code of other content."""
+    service = serve(answer(200, image_xml(local_png("other", 300))))
+    with qrplex.Client(config=client_config(service)) as client:
+
+        def served(**arguments: Any) -> str:
+            return client.generate("plan", width=300, **arguments).backend
+
+        assert served() == "cloudinfinite"
+        assert served(error="H") == "local"  # the service has no error-correction option
+        assert served() == "cloudinfinite"
+        assert served(verify=True) == "local"  # the service's image does not read "plan"
+        assert served() == "cloudinfinite"
+        assert served(backend="local") == "local"
+        assert served() == "cloudinfinite"
+        assert client._plan(None, {}) is client._plan(None, {})  # made once
+    assert len(service.seen) == 5  # the four plain calls and the verified one

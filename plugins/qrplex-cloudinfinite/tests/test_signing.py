@@ -14,6 +14,7 @@ from qcloud_cos import CosConfig, cos_auth
 from qcloud_cos.cos_comm import format_values
 
 from qrplex_cloudinfinite._signing import (
+    RequestSigner,
     SignatureFields,
     authorization,
     cos_quote,
@@ -398,3 +399,89 @@ def test_any_content_signs_like_the_python_sdk(content: str) -> None:
     params = {"ci-process": "qrcode-generate", "qrcode-content": content, "width": 200, "mode": 0}
     with pytest.MonkeyPatch.context() as monkeypatch:
         assert _sdk_authorization(monkeypatch, params, {}) == _ours(params, {"host": SDK_HOST})
+
+
+# --- RequestSigner: the backend's signer, the same value as authorization() -----------------
+
+
+def _signer(host: str = SDK_HOST, token: str | None = None) -> RequestSigner:
+    return RequestSigner(
+        secret_id=lambda: SDK_ID,
+        secret_key=lambda: SDK_KEY,
+        host=host,
+        token=None if token is None else (lambda: token),
+    )
+
+
+def _query(content: str) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    params = {"ci-process": "qrcode-generate", "qrcode-content": content, "mode": "0"}
+    return params, [(cos_quote(key), cos_quote(value)) for key, value in params.items()]
+
+
+@given(
+    content=st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1),
+    token=st.one_of(st.none(), st.text(st.characters(codec="utf-8"), min_size=1, max_size=40)),
+    start=st.integers(0, 2**40),
+)
+def test_the_request_signer_signs_as_authorization_does(
+    content: str, token: str | None, start: int
+) -> None:
+    params, encoded = _query(content)
+    headers = {"host": "127.0.0.1:9000"}
+    if token is not None:
+        headers["x-cos-security-token"] = token
+    expected = authorization(
+        secret_id=SDK_ID,
+        secret_key=SDK_KEY,
+        method="GET",
+        path="/",
+        params=params,
+        headers=headers,
+        start=start,
+        end=start + EXPIRE,
+    )
+    signer = _signer("127.0.0.1:9000", token)
+    assert signer.sign(encoded, start=start, end=start + EXPIRE) == expected
+
+
+def test_the_request_signer_derives_a_new_sign_key_for_a_new_window() -> None:
+    params, encoded = _query("window")
+    signer = _signer()
+    for start, end in ((NOW, NOW + EXPIRE), (NOW, NOW + EXPIRE), (NOW + 1, NOW + EXPIRE + 1)):
+        value = signer.sign(encoded, start=start, end=end)
+        assert parse_authorization(value).key_time == f"{start};{end}"
+        assert value == authorization(
+            secret_id=SDK_ID,
+            secret_key=SDK_KEY,
+            method="GET",
+            path="/",
+            params=params,
+            headers={"host": SDK_HOST},
+            start=start,
+            end=end,
+        )
+    with pytest.raises(ValueError, match="before it starts"):
+        signer.sign(encoded, start=NOW, end=NOW - 1)
+
+
+def test_the_request_signer_holds_no_secret_in_sight() -> None:
+    import pickle
+
+    signer = _signer(token="TopSecretToken")
+    signer.sign(_query("x")[1], start=NOW, end=NOW + 1)
+    for secret in (SDK_ID, SDK_KEY, "TopSecretToken"):
+        assert secret not in repr(signer)
+    with pytest.raises(TypeError, match="cannot be pickled"):
+        pickle.dumps(signer)
+
+
+@given(
+    text=st.one_of(
+        st.text(st.characters(max_codepoint=127)),
+        st.text(st.characters(codec="utf-8")),
+    )
+)
+def test_cos_quote_is_urllib_quote_with_the_cos_safe_set(text: str) -> None:
+    from urllib.parse import quote
+
+    assert cos_quote(text) == quote(text.encode("utf-8"), safe="-_.~")

@@ -19,7 +19,7 @@ from benchmarks._canned import CannedServer, canned_answer
 
 import qrplex
 from qrplex import CodeRequest
-from qrplex.errors import BackendUnavailableError
+from qrplex.errors import BackendAuthError, BackendUnavailableError
 from qrplex_cloudinfinite import CloudInfiniteBackend
 from qrplex_cloudinfinite._http1 import Body, Head, ProtocolError, encode_request, parse_head
 from qrplex_cloudinfinite._sync_http import SyncTransport
@@ -149,10 +149,15 @@ def test_async_requests_reuse_their_https_connections(
 
 
 def test_the_service_certificate_is_verified(serve: Any, answer: bytes) -> None:
+    """A certificate nobody trusts: the service has not proved who it is. That is an
+    authentication failure (a typed, permanent error), not an outage."""
     server = serve(answer, tls=True)  # signed by a CA nobody trusts
     backend = backend_for(server)
-    with pytest.raises(BackendUnavailableError, match="CERTIFICATE_VERIFY_FAILED"):
+    with pytest.raises(BackendAuthError, match="TLS certificate was refused") as caught:
         backend.render(REQUEST)
+    assert "CERTIFICATE_VERIFY_FAILED" not in str(caught.value)  # the reason, said plainly
+    assert "certificate verify failed" in str(caught.value)
+    assert "SSL_CERT_FILE" in str(caught.value)
 
     async def main() -> None:
         try:
@@ -160,9 +165,61 @@ def test_the_service_certificate_is_verified(serve: Any, answer: bytes) -> None:
         finally:
             await backend.aclose()
 
-    with pytest.raises(BackendUnavailableError, match="CERTIFICATE_VERIFY_FAILED"):
+    with pytest.raises(BackendAuthError, match="TLS certificate was refused"):
         asyncio.run(main())
     backend.close()
+    assert server.counts() == (0, 0)  # no handshake completed, no request sent
+
+
+def test_a_refused_certificate_through_httpx_s_own_transport_is_said_alike(
+    serve: Any, answer: bytes
+) -> None:
+    server = serve(answer, tls=True)
+    settings = {
+        "bucket": "examplebucket-1250000000",
+        "secret_id": "AKIDtransportTEST0000000000000000001",
+        "secret_key": "transportTestSecretKey00000000001",
+        "endpoint": server.base_url,
+    }
+    backend = CloudInfiniteBackend(settings, transport=httpx.HTTPTransport(retries=0))
+    try:
+        with pytest.raises(BackendAuthError, match="TLS certificate was refused"):
+            backend.render(REQUEST)
+    finally:
+        backend.close()
+
+
+def test_a_refused_certificate_fails_the_call_at_once(serve: Any, answer: bytes) -> None:
+    """Not retried (it would be refused again), not counted by the circuit breaker (the
+    service is not down), and raised rather than hidden by the fallback, unless the
+    configuration falls back on authentication errors."""
+    server = serve(answer, tls=True)
+    config: dict[str, Any] = {
+        "backend": "cloudinfinite",
+        "fallback": ["local"],
+        "retries": 3,
+        "retry_backoff": 0.01,
+        "breaker_threshold": 1,
+        "backends": {
+            "cloudinfinite": {
+                "bucket": "examplebucket-1250000000",
+                "secret_id": "AKIDtransportTEST0000000000000000001",
+                "secret_key": "transportTestSecretKey00000000001",
+                "endpoint": server.base_url,
+            }
+        },
+    }
+    with qrplex.Client(config=config) as client:
+        for _ in range(2):
+            with pytest.raises(BackendAuthError) as caught:
+                client.generate(CONTENT, width=300)
+            assert [a.error_type for a in caught.value.attempts] == ["BackendAuthError"]
+        assert client.circuit_states() == {"cloudinfinite": "closed"}
+    with qrplex.Client(config={**config, "fallback_on_auth_error": True}) as client:
+        image = client.generate(CONTENT, width=300)
+    assert image.backend == "local"
+    assert [a.error_type for a in image.attempts] == ["BackendAuthError"]
+    assert server.counts() == (0, 0)
 
 
 # -- stale connections -----------------------------------------------------------------------
@@ -187,7 +244,7 @@ def test_a_connection_hung_up_on_as_a_request_arrives_is_replaced_once(
     try:
         for _ in range(3):
             backend.render(REQUEST)
-        assert backend._http.client()._transport.replaced == 2  # type: ignore[attr-defined]
+        assert backend._http.transport().replaced == 2  # type: ignore[attr-defined]
         asyncio.run(main())
     finally:
         backend.close()

@@ -340,7 +340,9 @@ class AsyncTransport(httpx.AsyncBaseTransport):
                 )
         except TimeoutError:
             raise httpx.ConnectTimeout("timed out connecting", request=request) from None
-        except OSError as exc:  # ssl.SSLError included: a certificate refused, ...
+        except ssl.SSLCertVerificationError as exc:  # kept as the cause: the backend says so
+            raise httpx.ConnectError(str(exc), request=request) from exc
+        except OSError as exc:  # other ssl.SSLErrors included
             raise httpx.ConnectError(str(exc) or type(exc).__name__, request=request) from None
         self.opened += 1
         if tls is not None:

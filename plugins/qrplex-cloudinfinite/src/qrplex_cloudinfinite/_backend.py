@@ -44,7 +44,7 @@ from qrplex import Backend, Capabilities, CodeRequest, Rendering, Setting
 from qrplex.errors import BackendAuthError, InvalidContentError, UnsupportedError
 
 from ._config import BACKEND, SETTINGS, CloudInfiniteConfig, parse_config
-from ._signing import authorization, cos_quote
+from ._signing import RequestSigner, cos_quote
 
 if TYPE_CHECKING:
     import httpx
@@ -66,14 +66,15 @@ SIGN_LEEWAY: Final = 60
 logger = logging.getLogger("qrplex_cloudinfinite")
 
 _MODES: Final = {"qr": "0", "ean13": "1"}
+_PROCESS: Final = ("ci-process", "qrcode-generate")
 
 
 @dataclass(frozen=True, slots=True)
 class _Call:
-    """One prepared request: the signed parameters, the request target (``/?query``, ASCII)
-    and the expected width."""
+    """One prepared request: the query parameters to sign (percent-encoded, as sent), the
+    request target (``/?query``, ASCII) and the expected width."""
 
-    params: dict[str, str]
+    encoded: list[tuple[str, str]]
     target: bytes
     width: int
 
@@ -137,6 +138,13 @@ class CloudInfiniteBackend(Backend):
         self._clock = SkewedClock(clock)
         self._base = httpx.URL(self._settings.base_url)
         self._host = self._base.netloc.decode("ascii")
+        token = self._settings.token
+        self._signer = RequestSigner(
+            secret_id=self._settings.secret_id.reveal,
+            secret_key=self._settings.secret_key.reveal,
+            host=self._host,
+            token=None if token is None else token.reveal,
+        )
         self._http = HttpTransport(
             base=self._base,
             host=self._host,
@@ -169,41 +177,30 @@ class CloudInfiniteBackend(Backend):
                 raise InvalidContentError(f"EAN-13 needs 12 or 13 digits, not {content!r}")
             content = content[:12]  # the service computes the check digit itself
         width = request.width if request.width is not None else DEFAULT_WIDTH
-        params = {
-            "ci-process": "qrcode-generate",
-            "qrcode-content": content,
-            "mode": mode,
-            "width": str(width),
-        }
         try:
-            query = "&".join(
-                f"{cos_quote(key)}={cos_quote(value)}" for key, value in params.items()
-            )
+            encoded = [
+                _PROCESS,
+                ("qrcode-content", cos_quote(content)),
+                ("mode", mode),
+                ("width", str(width)),
+            ]
         except UnicodeEncodeError:
             raise InvalidContentError("content is not valid Unicode text") from None
-        return _Call(params=params, target=f"/?{query}".encode("ascii"), width=width)
+        query = "&".join(f"{key}={value}" for key, value in encoded)
+        return _Call(encoded=encoded, target=f"/?{query}".encode("ascii"), width=width)
 
     def _headers(self, call: _Call) -> dict[str, str]:
-        signed = {"host": self._host}
-        if self._settings.token is not None:
-            signed["x-cos-security-token"] = self._settings.token.reveal()
         now = int(self._clock.now())
-        signature = authorization(
-            secret_id=self._settings.secret_id.reveal(),
-            secret_key=self._settings.secret_key.reveal(),
-            method="GET",
-            path="/",
-            params=call.params,
-            headers=signed,
-            start=now - SIGN_LEEWAY,
-            end=now + self._settings.sign_expire,
+        signature = self._signer.sign(
+            call.encoded, start=now - SIGN_LEEWAY, end=now + self._settings.sign_expire
         )
-        return {
-            **signed,
-            "authorization": signature,
-            "accept": "application/xml",
-            "accept-encoding": "identity",
-        }
+        headers = {"host": self._host}
+        if self._settings.token is not None:
+            headers["x-cos-security-token"] = self._settings.token.reveal()
+        headers["authorization"] = signature
+        headers["accept"] = "application/xml"
+        headers["accept-encoding"] = "identity"
+        return headers
 
     def _learn_skew(self, response: RawResponse) -> tuple[float, float] | None:
         """For a clock-skew refusal that teaches the clock something new: ``(learned,

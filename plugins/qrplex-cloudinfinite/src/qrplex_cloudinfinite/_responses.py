@@ -83,6 +83,12 @@ IDENTITY: Final = frozenset({"", "identity"})
 """``Content-Encoding`` values of a body that was read (the transport reads no other)."""
 
 _MAX_TEXT: Final = 300
+_PLAIN_ANSWER: Final = re.compile(
+    rb"<Response><ResultImage>([A-Za-z0-9+/=\t\n\r ]*)</ResultImage></Response>[\t\n\r ]*"
+)
+"""A success answer exactly as the service sends it: no declaration, attribute, comment,
+reference or other element, only base64 and XML whitespace inside ``<ResultImage>``. Its
+XML tree is known without a parser; anything else goes through :func:`parse_xml`."""
 _SPACES = re.compile(r"\s+")
 _WHITESPACE = re.compile(r"[ \t\r\n]+")
 
@@ -299,6 +305,14 @@ def error_for(response: RawResponse, redact: Redactor, *, bucket: str) -> Backen
     return kind(message, backend=BACKEND, status=status, code=code, request_id=request_id)
 
 
+def _b64decode(encoded: str) -> bytes:
+    """Strict base64, line breaks and spaces allowed (removed first, when there are any)."""
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except binascii.Error:  # whitespace (or worse): strip it and judge again
+        return base64.b64decode(_WHITESPACE.sub("", encoded), validate=True)
+
+
 def image_size(data: bytes) -> tuple[str, int, int]:
     """``(media_type, width, height)`` of PNG or JPEG bytes, from their own headers (read by
     :func:`qrplex.spec.read_header`; the core checks the pixel data later).
@@ -335,17 +349,21 @@ def rendering_from(response: RawResponse, *, width: int, redact: Redactor) -> Re
             f"the answer is {redact(response.content_encoding, 40)}-encoded, but the request "
             "asked for identity; refused unread"
         )
-    try:
-        root = parse_xml(response.body)
-    except ValueError as exc:
-        raise bad(f"the answer is not well-formed, safe XML ({exc})") from None
-    if root.tag != "Response":
-        raise bad(f"the answer is XML <{redact(root.tag, 40)}>, not <Response>")
-    encoded = _child_text(root, "ResultImage")
+    plain = _PLAIN_ANSWER.fullmatch(response.body)
+    if plain is not None:  # the service's own shape: nothing in it an XML parser would change
+        encoded: str | None = plain.group(1).decode("ascii").strip() or None
+    else:
+        try:
+            root = parse_xml(response.body)
+        except ValueError as exc:
+            raise bad(f"the answer is not well-formed, safe XML ({exc})") from None
+        if root.tag != "Response":
+            raise bad(f"the answer is XML <{redact(root.tag, 40)}>, not <Response>")
+        encoded = _child_text(root, "ResultImage")
     if encoded is None:
         raise bad("the answer has no <ResultImage>")
     try:
-        data = base64.b64decode(_WHITESPACE.sub("", encoded), validate=True)
+        data = _b64decode(encoded)
     except (binascii.Error, ValueError):
         raise bad("<ResultImage> is not valid base64") from None
     try:

@@ -313,7 +313,10 @@ class SyncTransport(httpx.BaseTransport):
         except TimeoutError:
             sock.close()
             raise httpx.ConnectTimeout("timed out in the TLS handshake", request=request) from None
-        except OSError as exc:  # ssl.SSLError included: a certificate refused, ...
+        except ssl.SSLCertVerificationError as exc:  # kept as the cause: the backend says so
+            sock.close()
+            raise httpx.ConnectError(str(exc), request=request) from exc
+        except OSError as exc:  # other ssl.SSLErrors included
             sock.close()
             raise httpx.ConnectError(str(exc) or type(exc).__name__, request=request) from None
         except BaseException:

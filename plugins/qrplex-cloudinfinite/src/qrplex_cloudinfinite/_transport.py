@@ -1,19 +1,23 @@
-"""HTTP for the backend: pooled httpx clients, bounded reads, transport errors mapped.
+"""HTTP for the backend: pooled httpx transports, bounded reads, transport errors mapped.
 
-One :class:`httpx.Client` and one :class:`httpx.AsyncClient` per backend instance, created on
-first use, with keep-alive, the configured timeouts and **no retries** (the routing layer
-owns retries and fallback). Every request is bounded as a whole (:mod:`._budget`): by
-``connect + read`` seconds, and by the call's deadline when that comes first, however slowly
-the server trickles its answer. Bodies are read raw and refused past :data:`MAX_BODY` bytes
-without reading the rest; a body in any ``Content-Encoding`` but ``identity`` (which is what
-the request asks for) is not read at all, so no compressed bomb is ever inflated. Every
-network-level failure becomes a :class:`~qrplex.errors.BackendUnavailableError`.
+One sync and one async httpx transport per backend instance, created on first use and called
+directly (no :class:`httpx.Client` in between), with keep-alive, the configured timeouts and
+**no retries** (the routing layer owns retries and fallback); redirects are never followed.
+Every request is bounded as a whole (:mod:`._budget`): by ``connect + read`` seconds, and by
+the call's deadline when that comes first, however slowly the server trickles its answer.
+Bodies are read raw and refused past :data:`MAX_BODY` bytes without reading the rest; a body
+in any ``Content-Encoding`` but ``identity`` (which is what the request asks for) is not read
+at all, so no compressed bomb is ever inflated. Every network-level failure becomes a
+:class:`~qrplex.errors.BackendUnavailableError`, except a refused TLS certificate: that is
+the service failing to prove who it is, a :class:`~qrplex.errors.BackendAuthError` (not
+retried, not counted as an outage).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -21,7 +25,12 @@ from typing import Final
 
 import httpx
 
-from qrplex.errors import BackendError, BackendUnavailableError, BadResponseError
+from qrplex.errors import (
+    BackendAuthError,
+    BackendError,
+    BackendUnavailableError,
+    BadResponseError,
+)
 
 from ._async_http import AsyncTransport
 from ._budget import Budget, request_budget
@@ -38,6 +47,8 @@ USER_AGENT: Final = "qrplex-cloudinfinite/0.1"
 logger = logging.getLogger("qrplex_cloudinfinite")
 
 Redact = Callable[[str, int], str]
+
+_NO_BODY: Final = httpx.ByteStream(b"")
 
 
 def _describe(exc: httpx.HTTPError) -> str:
@@ -58,8 +69,30 @@ def _describe(exc: httpx.HTTPError) -> str:
     return "network error"
 
 
+def _certificate_refusal(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate check that failed behind ``exc`` (its cause or context, a few links
+    deep, as this backend's engines and httpx's own transport chain them), if any."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return None
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 class HttpTransport:
-    """GETs through lazily created, pooled sync and async httpx clients.
+    """GETs through lazily created, pooled sync and async httpx transports, called directly.
+
+    The backend sends each request straight to its transport's public ``handle_request``
+    (``handle_async_request``), not through an :class:`httpx.Client`: the client layer's
+    auth, redirect, cookie and event-hook plumbing did nothing for this backend (no auth
+    flow, redirects never followed, cookies never sent back) and cost about as much CPU as
+    the HTTP exchange itself. What the client did that matters is done here: the timeouts
+    travel in the request's ``timeout`` extension, a redirect is returned as it is (and
+    judged like any other 3xx answer), and a closed backend opens a new transport on its
+    next request.
 
     Args:
         base: the service's ``scheme://host[:port]``.
@@ -67,10 +100,10 @@ class HttpTransport:
         connect_timeout: seconds to connect.
         read_timeout: seconds for each read, write and pool wait.
         redact: flattens and blanks secrets out of text quoted in messages.
-        transport: an httpx transport for the sync client (tests); default a
+        transport: an httpx transport for sync requests (tests); default a
             :class:`~._sync_http.SyncTransport`. Only the default one bounds a request as a
             whole.
-        async_transport: the same for the async client.
+        async_transport: the same for async requests.
         max_body: refuse bodies larger than this many bytes.
         now: the clock that stamps ``received_at`` (the one the signatures use).
     """
@@ -90,8 +123,9 @@ class HttpTransport:
     ) -> None:
         self._base = base
         self._host = host
-        self._timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
-        self._extensions = {"timeout": self._timeout.as_dict()}
+        self.timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
+        """The per-phase timeouts every request carries (its ``timeout`` extension)."""
+        self._extensions = {"timeout": self.timeout.as_dict()}
         self._limit = connect_timeout + read_timeout
         self._redact = redact
         self._transport = transport
@@ -99,97 +133,94 @@ class HttpTransport:
         self._max_body = max_body
         self._now = now
         self._lock = threading.Lock()
-        self._client: httpx.Client | None = None
-        self._async_client: httpx.AsyncClient | None = None
+        self._sync: httpx.BaseTransport | None = None
+        self._async: httpx.AsyncBaseTransport | None = None
         self._async_loop: asyncio.AbstractEventLoop | None = None
         self._closing: set[asyncio.Task[None]] = set()
 
-    # -- clients ---------------------------------------------------------------------------
+    # -- transports ------------------------------------------------------------------------
 
-    def client(self) -> httpx.Client:
-        """The sync client, created on first use."""
-        with self._lock:
-            if self._client is None:
-                transport = self._transport or SyncTransport()
-                self._client = httpx.Client(
-                    transport=transport,
-                    timeout=self._timeout,
-                    follow_redirects=False,
-                    headers={"User-Agent": USER_AGENT},
-                )
-            return self._client
+    def transport(self) -> httpx.BaseTransport:
+        """The sync transport, created on first use (and again after :meth:`close`)."""
+        transport = self._sync
+        if transport is None:
+            with self._lock:
+                if self._sync is None:
+                    self._sync = self._transport or SyncTransport()
+                transport = self._sync
+        return transport
 
-    def async_client(self) -> httpx.AsyncClient:
-        """The async client of the running event loop, created on first use.
+    def async_transport(self) -> httpx.AsyncBaseTransport:
+        """The async transport of the running event loop, created on first use.
 
         Its pooled connections belong to that loop: when called from another loop, the old
-        client is closed as well as can be done from here and a new one takes its place.
+        transport is closed as well as can be done from here and a new one takes its place.
         """
         loop = asyncio.get_running_loop()
-        stale: tuple[httpx.AsyncClient, asyncio.AbstractEventLoop] | None = None
+        current, owner = self._async, self._async_loop  # read once: close() may run meanwhile
+        if current is not None and owner is loop:
+            return current
+        stale: tuple[httpx.AsyncBaseTransport, asyncio.AbstractEventLoop] | None = None
         with self._lock:
-            old_client, old_loop = self._async_client, self._async_loop
-            if old_client is not None and old_loop is not None and old_loop is not loop:
-                stale = (old_client, old_loop)
-                self._async_client = None
-            if self._async_client is None:
-                transport = self._async_transport or AsyncTransport()
-                self._async_client = httpx.AsyncClient(
-                    transport=transport,
-                    timeout=self._timeout,
-                    follow_redirects=False,
-                    headers={"User-Agent": USER_AGENT},
-                )
+            old, old_loop = self._async, self._async_loop
+            if old is not None and old_loop is not None and old_loop is not loop:
+                stale = (old, old_loop)
+                self._async = None
+            if self._async is None:
+                self._async = self._async_transport or AsyncTransport()
                 self._async_loop = loop
-            client = self._async_client
+            transport = self._async
         if stale is not None:
             self._dispose(*stale)
-        return client
+        return transport
 
     def close(self) -> None:
-        """Close the sync client, and the async one as well as can be done without awaiting:
-        on its own loop if that still runs, else never mind (the sockets go with the garbage
-        collector). After async use, prefer :meth:`aclose` on the loop that rendered."""
+        """Close the sync transport, and the async one as well as can be done without
+        awaiting: on its own loop if that still runs, else never mind (the sockets go with
+        the garbage collector). After async use, prefer :meth:`aclose` on the loop that
+        rendered."""
         with self._lock:
-            client, async_client, loop = self._client, self._async_client, self._async_loop
-            self._client = self._async_client = self._async_loop = None
-        if client is not None:
-            client.close()
-        if async_client is not None and loop is not None:
-            self._dispose(async_client, loop)
+            transport, async_transport, loop = self._sync, self._async, self._async_loop
+            self._sync = self._async = self._async_loop = None
+        if transport is not None:
+            transport.close()
+        if async_transport is not None and loop is not None:
+            self._dispose(async_transport, loop)
 
-    def _dispose(self, async_client: httpx.AsyncClient, loop: asyncio.AbstractEventLoop) -> None:
-        """Close ``async_client`` without awaiting it here."""
+    def _dispose(
+        self, async_transport: httpx.AsyncBaseTransport, loop: asyncio.AbstractEventLoop
+    ) -> None:
+        """Close ``async_transport`` without awaiting it here."""
         if loop.is_closed():
-            logger.debug("cloudinfinite: the async client's event loop is closed; not closing it")
+            logger.debug("cloudinfinite: the async transport's loop is closed; not closing it")
             return
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
         if running is loop:
-            task = loop.create_task(async_client.aclose())
+            task = loop.create_task(async_transport.aclose())
             self._closing.add(task)
             task.add_done_callback(self._closing.discard)
         elif loop.is_running():
-            asyncio.run_coroutine_threadsafe(async_client.aclose(), loop)
+            asyncio.run_coroutine_threadsafe(async_transport.aclose(), loop)
         elif running is None:
-            loop.run_until_complete(async_client.aclose())
+            loop.run_until_complete(async_transport.aclose())
         else:  # pragma: no cover - a stopped loop while another one runs here
-            logger.debug("cloudinfinite: cannot close the async client from this event loop")
+            logger.debug("cloudinfinite: cannot close the async transport from this event loop")
 
     async def aclose(self) -> None:
-        """Close both clients (call it on the loop that rendered)."""
+        """Close both transports (call it on the loop that rendered)."""
         with self._lock:
-            client, async_client, loop = self._client, self._async_client, self._async_loop
-            self._client = self._async_client = self._async_loop = None
-        if client is not None:
-            client.close()
-        if async_client is not None and loop is not None:
+            transport, async_transport, loop = self._sync, self._async, self._async_loop
+            self._sync = self._async = self._async_loop = None
+        if transport is not None:
+            transport.close()
+        if async_transport is not None and loop is not None:
             if loop is asyncio.get_running_loop():
-                await async_client.aclose()
+                await async_transport.aclose()
             else:
-                self._dispose(async_client, loop)
+                self._dispose(async_transport, loop)
 
     # -- requests --------------------------------------------------------------------------
 
@@ -198,37 +229,38 @@ class HttpTransport:
         and the time budget (``connect + read`` seconds, or less when the call's deadline is
         nearer), or a :class:`BackendError`."""
         started = time.monotonic()
-        client = self.client()
+        transport = self.transport()
+        request = self._request(target, headers, native=self._transport is None)
         with request_budget(self._limit) as budget:
             try:
-                response = client.send(
-                    self._request(target, headers, native=self._transport is None), stream=True
-                )
+                response = transport.handle_request(request)
                 try:
                     received_at = self._now()
-                    body = self._collect(response)
+                    found = dict(response.headers.items())  # lowercase names, read once
+                    body = self._collect(response, found)
                 finally:
                     response.close()
             except httpx.HTTPError as exc:
                 raise self._network_error(exc, budget) from exc
-        return self._finish(response, body, received_at, started)
+        return self._finish(response, found, body, received_at, started)
 
     async def aget(self, target: bytes, headers: Mapping[str, str]) -> RawResponse:
         """Async :meth:`get`."""
         started = time.monotonic()
-        client = self.async_client()
+        transport = self.async_transport()
+        request = self._request(target, headers, native=self._async_transport is None)
         with request_budget(self._limit) as budget:
             try:
-                request = self._request(target, headers, native=self._async_transport is None)
-                response = await client.send(request, stream=True)
+                response = await transport.handle_async_request(request)
                 try:
                     received_at = self._now()
-                    body = await self._acollect(response)
+                    found = dict(response.headers.items())  # lowercase names, read once
+                    body = await self._acollect(response, found)
                 finally:
                     await response.aclose()
             except httpx.HTTPError as exc:
                 raise self._network_error(exc, budget) from exc
-        return self._finish(response, body, received_at, started)
+        return self._finish(response, found, body, received_at, started)
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -242,69 +274,87 @@ class HttpTransport:
         has just percent-encoded. Any other transport gets the whole URL.
         """
         url = self._base if native else self._base.copy_with(raw_path=target)
-        return httpx.Request(
+        request = httpx.Request(
             "GET",
             url,
             headers={"user-agent": USER_AGENT, **headers},
+            # A stream given: httpx adds no headers of its own (the backend's include Host,
+            # and a GET without a body has no Content-Length, as httpx would have it).
+            stream=_NO_BODY,
             extensions={**self._extensions, "target": target} if native else self._extensions,
         )
+        request.read()  # the empty body, read here: a transport's aread() has nothing to do
+        return request
 
-    def _request_id(self, response: httpx.Response) -> str | None:
-        value = response.headers.get(REQUEST_ID_HEADER, "").strip()
-        return self._redact(value, 128) or None
+    def _request_id(self, headers: Mapping[str, str]) -> str | None:
+        return self._redact(headers.get(REQUEST_ID_HEADER, "").strip(), 128) or None
 
-    def _too_large(self, response: httpx.Response) -> BackendError:
+    def _too_large(self, response: httpx.Response, headers: Mapping[str, str]) -> BackendError:
         return BadResponseError(
             f"the answer is larger than {self._max_body // (1024 * 1024)} MiB; not read",
             backend=BACKEND,
             status=response.status_code,
-            request_id=self._request_id(response),
+            request_id=self._request_id(headers),
         )
 
-    def _readable(self, response: httpx.Response) -> bool:
+    def _readable(self, response: httpx.Response, headers: Mapping[str, str]) -> bool:
         """Whether to read the body: not when it is encoded (the request asked for
         ``identity``; decoding could inflate a few KB into gigabytes) and not when it
         declares a length over the cap."""
-        encoding = response.headers.get("content-encoding", "").strip().lower()
+        encoding = headers.get("content-encoding", "").strip().lower()
         if encoding not in IDENTITY:
             return False
-        declared = response.headers.get("content-length", "").strip()
+        declared = headers.get("content-length", "").strip()
         if declared.isascii() and declared.isdigit() and int(declared) > self._max_body:
-            raise self._too_large(response)
+            raise self._too_large(response, headers)
         return True
 
-    def _collect(self, response: httpx.Response) -> bytes:
-        if not self._readable(response):
+    def _collect(self, response: httpx.Response, headers: Mapping[str, str]) -> bytes:
+        if not self._readable(response, headers):
             return b""
         if response.is_stream_consumed:  # read by a custom (test) transport already
-            return self._collect_read(response)
+            return self._collect_read(response, headers)
         chunks, size = [], 0
-        for chunk in response.iter_raw():
+        stream = response.stream  # the transport's own stream: no httpx.Client wrapper
+        assert isinstance(stream, httpx.SyncByteStream)
+        for chunk in stream:
             size += len(chunk)
             if size > self._max_body:
-                raise self._too_large(response)
+                raise self._too_large(response, headers)
             chunks.append(chunk)
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
-    async def _acollect(self, response: httpx.Response) -> bytes:
-        if not self._readable(response):
+    async def _acollect(self, response: httpx.Response, headers: Mapping[str, str]) -> bytes:
+        if not self._readable(response, headers):
             return b""
         if response.is_stream_consumed:
-            return self._collect_read(response)
+            return self._collect_read(response, headers)
         chunks, size = [], 0
-        async for chunk in response.aiter_raw():
+        stream = response.stream
+        assert isinstance(stream, httpx.AsyncByteStream)
+        async for chunk in stream:
             size += len(chunk)
             if size > self._max_body:
-                raise self._too_large(response)
+                raise self._too_large(response, headers)
             chunks.append(chunk)
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
-    def _collect_read(self, response: httpx.Response) -> bytes:
+    def _collect_read(self, response: httpx.Response, headers: Mapping[str, str]) -> bytes:
         if len(response.content) > self._max_body:
-            raise self._too_large(response)
+            raise self._too_large(response, headers)
         return response.content
 
     def _network_error(self, exc: httpx.HTTPError, budget: Budget) -> BackendError:
+        refused = _certificate_refusal(exc)
+        if refused is not None:
+            reason = self._redact(refused.verify_message or str(refused), 160)
+            return BackendAuthError(
+                f"the service's TLS certificate was refused ({self._host}, certificate verify "
+                f"failed: {reason}): this is not the service, or its certificate is signed by "
+                "a CA this machine does not trust (to trust a private CA, set SSL_CERT_FILE "
+                "or SSL_CERT_DIR)",
+                backend=BACKEND,
+            )
         if isinstance(exc, httpx.TimeoutException) and budget.expired():
             return BackendUnavailableError(
                 f"{budget.reason} ran out before the answer was complete "
@@ -319,20 +369,21 @@ class HttpTransport:
         )
 
     def _finish(
-        self, response: httpx.Response, body: bytes, received_at: float, started: float
+        self,
+        response: httpx.Response,
+        headers: dict[str, str],
+        body: bytes,
+        received_at: float,
+        started: float,
     ) -> RawResponse:
-        headers = {name.lower(): value for name, value in response.headers.items()}
         if logger.isEnabledFor(logging.DEBUG):  # redacting the request id costs: only then
             logger.debug(
                 "cloudinfinite: HTTP %s, %d bytes, request id %s, %.3f s",
                 response.status_code,
                 len(body),
-                self._request_id(response),
+                self._request_id(headers),
                 time.monotonic() - started,
             )
         return RawResponse(
-            status=response.status_code,
-            headers=headers,
-            body=body,
-            received_at=received_at,
+            status=response.status_code, headers=headers, body=body, received_at=received_at
         )
