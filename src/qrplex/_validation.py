@@ -52,6 +52,7 @@ from qrplex._symbologies import (
     ModuleCount,
     Symbology,
     gtin_check_digit,
+    install_hint,
 )
 from qrplex.errors import InvalidContentError, InvalidOptionError, PluginError
 
@@ -215,6 +216,9 @@ def _check_symbology(symbology: object, registry: Registry | None) -> Symbology:
     conflict = registry.symbology_conflict(symbology) if isinstance(symbology, str) else None
     if conflict is not None:
         raise PluginError(conflict)
+    hint = install_hint(symbology)
+    if hint is not None:
+        raise InvalidOptionError(f"unknown symbology {symbology!r}: {hint}")
     raise InvalidOptionError(f"unknown symbology {symbology!r}: use one of {', '.join(table)}")
 
 

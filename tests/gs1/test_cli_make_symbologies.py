@@ -102,3 +102,17 @@ def test_make_help_lists_the_plugin_symbologies_and_option(
     assert "gs1-datamatrix, gs1-qr, gs1-databar-expanded" in out
     assert "--option NAME=VALUE" in out
     assert "qrplex backends" in out
+
+
+def test_without_the_zint_plugin_the_python_api_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import qrplex
+
+    monkeypatch.setenv("QRPLEX_DISABLE_PLUGINS", "zint")
+    reset_default_registry()
+    with (
+        qrplex.Client() as client,
+        pytest.raises(qrplex.InvalidOptionError, match=r"install qrplex\[zint\]"),
+    ):
+        client.generate("hello", symbology="datamatrix")
