@@ -185,8 +185,17 @@ MEMORY_BUDGET_MB = 300.0
 MEMORY_GOAL = Goal("<=", 1.0)
 
 _MEMORY_SCRIPT = """
-import resource, sys, tempfile
+import sys, tempfile
 from pathlib import Path
+
+
+def peak_rss_kib():
+    # VmHWM: this process's own peak RSS. Not getrusage's ru_maxrss, which Linux keeps across
+    # execve: a child of a large benchmark process would report its parent's size.
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 import fsspec
 from fsspec.spec import AbstractFileSystem
@@ -227,9 +236,9 @@ with tempfile.TemporaryDirectory() as folder:
     with source.open("w") as handle:
         for number in range(rows):
             handle.write(f"https://example.com/item/{number:09d}?lot=benchmark\\n")
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = peak_rss_kib()
     summary = run_batch(StubClient(), read_rows(source), "null://out", defaults={}, concurrency=8)
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    after = peak_rss_kib()
 assert summary.written == rows, summary
 print(before / 1024, after / 1024)
 """
