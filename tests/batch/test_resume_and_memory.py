@@ -130,9 +130,10 @@ def test_dask_at_an_address_that_is_not_a_scheduler_is_a_clear_error(
     import threading
     import time
 
+    import distributed  # noqa: F401  (the dev group installs it: a missing one fails, not skips)
+
     from qrplex.cli import main
 
-    pytest.importorskip("distributed")
     server = socket.create_server(("127.0.0.1", 0))
     port = server.getsockname()[1]
 
