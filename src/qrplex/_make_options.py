@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -13,6 +14,7 @@ __all__ = ["parse_options"]
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
+@functools.cache
 def _reserved() -> frozenset[str]:
     """The named parameters of :meth:`qrplex.Client.generate` (content, symbology, width,
     ...): set by their own flags, never symbology options."""
