@@ -27,7 +27,7 @@ from ._canned import CannedServer
 from ._cloud_rig import CONTENT, WIDTH, qrplex_config
 from ._emulator import ACCOUNT
 from ._raw_http import signed_request
-from ._timing import Case
+from ._timing import Case, repeat
 
 __all__ = ["CannedRig", "trusting"]
 
@@ -47,14 +47,6 @@ def trusting(server: CannedServer) -> Iterator[None]:
             del os.environ["SSL_CERT_FILE"]
         else:
             os.environ["SSL_CERT_FILE"] = before
-
-
-def _loop(call: Callable[[], object]) -> Callable[[int], None]:
-    def run(n: int) -> None:
-        for _ in range(n):
-            call()
-
-    return run
 
 
 class CannedRig:
@@ -163,7 +155,7 @@ class CannedRig:
     def _in_threads(self, call: Callable[[], object]) -> Callable[[int], None]:
         def run(n: int) -> None:
             share = n // self.in_flight
-            futures = [self._pool.submit(_loop(call), share) for _ in range(self.in_flight)]
+            futures = [self._pool.submit(repeat(call), share) for _ in range(self.in_flight)]
             wait(futures)
             for future in futures:
                 future.result()
@@ -173,10 +165,10 @@ class CannedRig:
     def sequential(self) -> list[Case]:
         """One request at a time: qrplex sync and async, the SDK, the raw client."""
         return [
-            Case("qrplex", _loop(self.ours)),
+            Case("qrplex", repeat(self.ours)),
             Case("qrplex-async", self._async_one_at_a_time),
-            Case("sdk", _loop(self.theirs)),
-            Case("raw", _loop(self.raw)),
+            Case("sdk", repeat(self.theirs)),
+            Case("raw", repeat(self.raw)),
         ]
 
     def concurrent(self, waves: int = 1) -> list[Case]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from ._emulator import ACCOUNT, Account, EmulatorProcess
 from ._raw_http import RawClient, signed_request
-from ._timing import Case
+from ._timing import Case, repeat
 
 __all__ = ["CONTENT", "IN_FLIGHT", "WIDTH", "CloudRig", "qrplex_config", "sdk_client"]
 
@@ -61,14 +61,6 @@ def sdk_client(port: int, account: Account = ACCOUNT) -> Any:
         PoolMaxSize=IN_FLIGHT,
     )
     return CosS3Client(config, retry=0)
-
-
-def _loop(call: Callable[[], object]) -> Callable[[int], None]:
-    def run(n: int) -> None:
-        for _ in range(n):
-            call()
-
-    return run
 
 
 class CloudRig:
@@ -121,7 +113,7 @@ class CloudRig:
         """``run(n)``: ``IN_FLIGHT`` threads, each making its share of ``n`` calls in turn."""
 
         def run(n: int) -> None:
-            futures = [self._pool.submit(_loop(call), n // IN_FLIGHT) for _ in range(IN_FLIGHT)]
+            futures = [self._pool.submit(repeat(call), n // IN_FLIGHT) for _ in range(IN_FLIGHT)]
             wait(futures)
             for future in futures:
                 future.result()
@@ -143,7 +135,7 @@ class CloudRig:
 
     def sequential(self, *, raw: bool) -> list[Case]:
         """qrplex, the SDK (and the raw client), one request at a time."""
-        cases = [Case("qrplex", _loop(self.ours)), Case("sdk", _loop(self.theirs))]
+        cases = [Case("qrplex", repeat(self.ours)), Case("sdk", repeat(self.theirs))]
         if raw:
             cases.append(Case("raw", self.raw.run))
         return cases

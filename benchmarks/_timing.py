@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["Case", "Plan", "Ratio", "Series", "interleave", "ratio"]
+__all__ = ["Case", "Plan", "Ratio", "Series", "interleave", "ratio", "repeat"]
 
 MAX_OPS = 1_000_000
 """Upper bound on operations in one timed batch (keeps every loop bounded)."""
@@ -36,6 +36,16 @@ class Plan:
     rounds: int
     target: float
     warmup: float
+
+
+def repeat(call: Callable[[], object]) -> Callable[[int], None]:
+    """A ``Case.run`` that makes ``call`` ``n`` times, one after another."""
+
+    def run(n: int) -> None:
+        for _ in range(n):
+            call()
+
+    return run
 
 
 @dataclass(frozen=True)

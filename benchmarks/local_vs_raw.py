@@ -24,7 +24,7 @@ from typing import Any
 from ._images import same_png, size_of
 from ._profile import Profile
 from ._report import Goal, Row, Section, fmt_ms
-from ._timing import Case, Series, interleave, ratio
+from ._timing import Case, Series, interleave, ratio, repeat
 
 __all__ = ["run"]
 
@@ -85,14 +85,6 @@ def _raw(work: Workload, fmt: str) -> Callable[[], bytes]:
     return make_barcode
 
 
-def _loop(call: Callable[[], object]) -> Callable[[int], None]:
-    def run(n: int) -> None:
-        for _ in range(n):
-            call()
-
-    return run
-
-
 def _check(work: Workload, fmt: str, ours: bytes, theirs: bytes) -> str:
     """Describe both outputs; raise if QR codes that should be identical are not."""
     if work.library == "segno" and fmt == "png" and not same_png(ours, theirs):
@@ -143,15 +135,15 @@ def run(profile: Profile, number: int) -> Section:
                 theirs = _raw(work, fmt)
                 described = _check(work, fmt, ours(), theirs())
                 outputs.append(f"{work.title} {fmt.upper()}: {described}")
-                cases = [Case("qrplex", _loop(ours)), Case("raw", _loop(theirs))]
+                cases = [Case("qrplex", repeat(ours)), Case("raw", repeat(theirs))]
                 with_module = work.key == "qr-url" and fmt == "png"
                 if with_module:
 
                     def module(work: Workload = work) -> bytes:
                         return qrplex.generate(work.content, backend="local").data
 
-                    cases.append(Case("module", _loop(module)))
-                    cases.append(Case("client-init", _loop(lambda: qrplex.Client().close())))
+                    cases.append(Case("module", repeat(module)))
+                    cases.append(Case("client-init", repeat(lambda: qrplex.Client().close())))
                 series = interleave(cases, profile.local)
                 title = f"{work.title}, {fmt.upper()}: `Client.generate` vs {work.library}"
                 section.rows.append(

@@ -18,14 +18,13 @@ Three clients per way, interleaved round by round:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from ._dead_ports import SilentServer, refused_port
 from ._emulator import ACCOUNT
 from ._profile import Profile
 from ._report import Goal, Row, Section, fmt_ms
-from ._timing import Case, Series, interleave, ratio
+from ._timing import Case, Series, interleave, ratio, repeat
 
 __all__ = ["run"]
 
@@ -59,14 +58,6 @@ def service_config(port: int, *, threshold: int) -> dict[str, Any]:
     }
 
 
-def _loop(call: Callable[[], object]) -> Callable[[int], None]:
-    def run(n: int) -> None:
-        for _ in range(n):
-            call()
-
-    return run
-
-
 def _measure(port: int, profile: Profile) -> tuple[dict[str, Series], list[str]]:
     """Time the three clients against a dead ``port``; also describe their first answers."""
     import qrplex
@@ -92,11 +83,11 @@ def _measure(port: int, profile: Profile) -> tuple[dict[str, Series], list[str]]
         cases = [
             Case(
                 "before",
-                _loop(lambda: closed.generate(CONTENT, width=WIDTH)),
+                repeat(lambda: closed.generate(CONTENT, width=WIDTH)),
                 fixed_ops=profile.before_open_calls,
             ),
-            Case("after", _loop(lambda: opened.generate(CONTENT, width=WIDTH))),
-            Case("local", _loop(lambda: local.generate(CONTENT, width=WIDTH))),
+            Case("after", repeat(lambda: opened.generate(CONTENT, width=WIDTH))),
+            Case("local", repeat(lambda: local.generate(CONTENT, width=WIDTH))),
         ]
         series = interleave(cases, profile.unreachable)
         if opened.circuit_states().get("cloudinfinite") != "open":

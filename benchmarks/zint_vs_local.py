@@ -9,11 +9,9 @@ The value is the speed-up, local ÷ zint (above 1: zint is faster).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from ._profile import Profile
 from ._report import Goal, Row, Section, fmt_ms
-from ._timing import Case, interleave, ratio
+from ._timing import Case, interleave, ratio, repeat
 from .local_vs_raw import TEXT, URL
 
 __all__ = ["run"]
@@ -26,14 +24,6 @@ WORKLOADS: tuple[tuple[str, str, str, str, str, bool], ...] = (
     ("code128.png", "Code 128, PNG", "QRPLEX-BENCH-0042", "code128", "png", False),
     ("ean13.png", "EAN-13, PNG", "590123412345", "ean13", "png", False),
 )
-
-
-def _loop(call: Callable[[], object]) -> Callable[[int], None]:
-    def run(n: int) -> None:
-        for _ in range(n):
-            call()
-
-    return run
 
 
 def run(profile: Profile, number: int) -> Section:
@@ -65,7 +55,7 @@ def run(profile: Profile, number: int) -> Section:
                 f"local {images['local'].width} px, {len(images['local'].data):,} B"
             )
             series = interleave(
-                [Case(name, _loop(call)) for name, call in calls.items()], profile.local
+                [Case(name, repeat(call)) for name, call in calls.items()], profile.local
             )
             speedup = ratio(series["local"], series["zint"])
             section.rows.append(

@@ -26,8 +26,8 @@ from typing import Final
 import httpx
 
 from ._budget import cap
-from ._http1 import MAX_HEAD, Body, Head, ProtocolError, encode_request, parse_head
-from ._sync_http import _DEFAULT_PORTS, LIMITS, Origin, _out_of_time, _StaleError
+from ._http1 import Body, Head, ProtocolError, encode_request
+from ._sync_http import _DEFAULT_PORTS, LIMITS, Origin, _out_of_time, _StaleError, _take_answer
 
 __all__ = ["AsyncTransport"]
 
@@ -210,44 +210,23 @@ class AsyncTransport(httpx.AsyncBaseTransport):
         transport.write(wire)  # a GET fits the transport's buffer: no wait to bound
         data = b""
         while True:
-            end = data.find(b"\r\n\r\n")
-            if end > MAX_HEAD:
+            data, answer = _take_answer(data, request)
+            if answer is not None:
+                return answer
+            try:
+                chunk = await _read(connection, timeouts, request)
+            except httpx.ReadError:
+                if connection.reused and not data:
+                    raise _StaleError from None
+                raise
+            if not chunk:
+                if connection.reused and not data:
+                    raise _StaleError
                 raise httpx.RemoteProtocolError(
-                    f"the answer's head is longer than {MAX_HEAD} bytes", request=request
+                    "the server closed the connection without a complete answer",
+                    request=request,
                 )
-            if end < 0:
-                if len(data) > MAX_HEAD:
-                    raise httpx.RemoteProtocolError(
-                        f"the answer's head is longer than {MAX_HEAD} bytes", request=request
-                    )
-                try:
-                    chunk = await _read(connection, timeouts, request)
-                except httpx.ReadError:
-                    if connection.reused and not data:
-                        raise _StaleError from None
-                    raise
-                if not chunk:
-                    if connection.reused and not data:
-                        raise _StaleError
-                    raise httpx.RemoteProtocolError(
-                        "the server closed the connection without a complete answer",
-                        request=request,
-                    )
-                data += chunk
-                continue
-            try:
-                head = parse_head(data[:end], method=request.method.encode("ascii"))
-            except ProtocolError as exc:
-                raise httpx.RemoteProtocolError(str(exc), request=request) from None
-            data = data[end + 4 :]
-            if 100 <= head.status < 200:
-                continue
-            body = Body(head)
-            try:
-                pieces = body.feed(data)
-            except ProtocolError as exc:
-                raise httpx.RemoteProtocolError(str(exc), request=request) from None
-            return head, body, pieces
+            data += chunk
 
     # -- the pool --------------------------------------------------------------------------
 

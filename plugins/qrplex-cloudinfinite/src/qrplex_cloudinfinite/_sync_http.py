@@ -75,6 +75,35 @@ def _readable(sock: socket.socket) -> bool:
         return True
 
 
+def _take_answer(
+    data: bytes, request: httpx.Request
+) -> tuple[bytes, tuple[Head, Body, list[bytes]] | None]:
+    """Parse the bytes read so far (sans I/O, for both engines): skip complete interim (1xx)
+    heads; give the final head, its body reader and the body bytes already read, or the bytes
+    kept and None while the head is incomplete."""
+    while True:
+        end = data.find(b"\r\n\r\n")
+        if end > MAX_HEAD or (end < 0 and len(data) > MAX_HEAD):
+            raise httpx.RemoteProtocolError(
+                f"the answer's head is longer than {MAX_HEAD} bytes", request=request
+            )
+        if end < 0:
+            return data, None
+        try:
+            head = parse_head(data[:end], method=request.method.encode("ascii"))
+        except ProtocolError as exc:
+            raise httpx.RemoteProtocolError(str(exc), request=request) from None
+        data = data[end + 4 :]
+        if 100 <= head.status < 200:
+            continue
+        body = Body(head)
+        try:
+            pieces = body.feed(data)
+        except ProtocolError as exc:
+            raise httpx.RemoteProtocolError(str(exc), request=request) from None
+        return b"", (head, body, pieces)
+
+
 class _StaleError(Exception):
     """A kept-alive connection turned out closed before any byte of the answer arrived."""
 
@@ -183,45 +212,24 @@ class SyncTransport(httpx.BaseTransport):
                 raise _StaleError from None
             raise httpx.WriteError(str(exc) or type(exc).__name__, request=request) from None
         data = b""
-        while True:  # the head, skipping interim (1xx) answers
-            end = data.find(b"\r\n\r\n")
-            if end > MAX_HEAD:
+        while True:
+            data, answer = _take_answer(data, request)
+            if answer is not None:
+                return answer
+            try:
+                chunk = _recv(sock, timeouts, request)
+            except httpx.ReadError:
+                if connection.reused and not data:
+                    raise _StaleError from None
+                raise
+            if not chunk:
+                if connection.reused and not data:
+                    raise _StaleError
                 raise httpx.RemoteProtocolError(
-                    f"the answer's head is longer than {MAX_HEAD} bytes", request=request
+                    "the server closed the connection without a complete answer",
+                    request=request,
                 )
-            if end < 0:
-                if len(data) > MAX_HEAD:
-                    raise httpx.RemoteProtocolError(
-                        f"the answer's head is longer than {MAX_HEAD} bytes", request=request
-                    )
-                try:
-                    chunk = _recv(sock, timeouts, request)
-                except httpx.ReadError:
-                    if connection.reused and not data:
-                        raise _StaleError from None
-                    raise
-                if not chunk:
-                    if connection.reused and not data:
-                        raise _StaleError
-                    raise httpx.RemoteProtocolError(
-                        "the server closed the connection without a complete answer",
-                        request=request,
-                    )
-                data += chunk
-                continue
-            try:
-                head = parse_head(data[:end], method=request.method.encode("ascii"))
-            except ProtocolError as exc:
-                raise httpx.RemoteProtocolError(str(exc), request=request) from None
-            data = data[end + 4 :]
-            if 100 <= head.status < 200:
-                continue
-            body = Body(head)
-            try:
-                pieces = body.feed(data)
-            except ProtocolError as exc:
-                raise httpx.RemoteProtocolError(str(exc), request=request) from None
-            return head, body, pieces
+            data += chunk
 
     # -- the pool --------------------------------------------------------------------------
 
