@@ -571,5 +571,4 @@ def run_batch(
         names.close()
         done_before.close()
     show(force=True)
-    summary.failures.sort(key=lambda failure: failure[0].number)
     return summary
