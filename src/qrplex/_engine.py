@@ -167,8 +167,6 @@ def _client_for(spec: WorkerSpec) -> Client:
 def _start_process(full: tuple[Any, ...], spec: WorkerSpec) -> None:
     """A process pool's initializer: the client is built from the caller's whole spec (passed
     to the child process at start, not inside any task) under the shipped spec's key."""
-    import signal
-
     from ._client import Client
 
     # Ctrl-C reaches the whole process group: the coordinator decides (it drops the queued
