@@ -19,24 +19,18 @@ import codecs
 import csv
 import io
 import json
-import os
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
+from ._engine import ROWS_IN_FLIGHT_PER_WORKER, run_batch
 from ._failures import Failures
 from ._files import write_file
 from .errors import InvalidOptionError, InvalidRequestError
-
-if TYPE_CHECKING:
-    import threading
-    from concurrent.futures import Executor
-
-    from ._client import Client
 
 __all__ = [
     "MAX_LINE_BYTES",
@@ -56,8 +50,6 @@ __all__ = [
 
 MAX_LINE_BYTES = 1 << 20
 """A longer input line fails alone (no code holds a fraction of it), unread into memory."""
-ROWS_IN_FLIGHT_PER_WORKER = 4
-"""Rows submitted and not yet done, per worker thread: bounds what Ctrl-C has to wait for."""
 REPORT_HEADER = ("row", "content", "error")
 
 _KEYS = {"content", "symbology", "format", "width", "file", "error", "height"}
@@ -348,55 +340,6 @@ def safe_file_name(row: BatchRow, extension: str) -> str:
     if not stem.lower().endswith(f".{extension}"):
         stem = f"{stem}.{extension}"
     return stem
-
-
-def run_batch(
-    client: Client,
-    rows: Iterable[BatchRow],
-    out_dir: str | os.PathLike[str],
-    *,
-    defaults: Mapping[str, Any],
-    concurrency: int = 8,
-    progress: Callable[[BatchSummary], None] | None = None,
-    executor: Executor | None = None,
-    slots: int | None = None,
-    partition_rows: int | None = None,
-    rate: float | None = None,
-    expected: int | None = None,
-    stop: threading.Event | None = None,
-) -> BatchSummary:
-    """Generate every row into ``out_dir`` (a local path or an fsspec URL), resuming from its
-    manifest: rows it records as written (with the same output name) are skipped.
-
-    ``defaults`` are keyword arguments for rows that do not set them (``symbology``,
-    ``format``, ``width``, ``backend``). Failures are collected, never raised, and recorded
-    in the manifest too. ``rows`` is consumed lazily, with a bounded number submitted and not
-    done: ``concurrency *`` :data:`ROWS_IN_FLIGHT_PER_WORKER` rows on this process's threads,
-    or two partitions of ``partition_rows`` rows per slot of ``executor`` (any
-    :class:`~concurrent.futures.Executor`: a process pool, a Dask client's executor; then
-    ``concurrency`` is the threads each partition uses). ``rate`` caps the requests per
-    second of the whole batch, split across the ``slots`` partitions that run at once.
-
-    On ``KeyboardInterrupt`` (or when ``stop`` is set) the rows not started are dropped, the
-    ones running here finish and are counted, and the summary comes back with
-    ``interrupted``.
-    """
-    from ._engine import run_batch as run
-
-    return run(
-        client,
-        rows,
-        out_dir,
-        defaults=defaults,
-        concurrency=concurrency,
-        progress=progress,
-        executor=executor,
-        slots=slots,
-        partition_rows=partition_rows,
-        rate=rate,
-        expected=expected,
-        stop=stop,
-    )
 
 
 def _neutral(cell: str) -> str:

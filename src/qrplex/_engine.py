@@ -53,6 +53,7 @@ __all__ = [
 DEFAULT_PARTITION_ROWS = 100
 """Rows per shipped partition for ``qrplex batch`` (a task's overhead is paid per partition)."""
 ROWS_IN_FLIGHT_PER_WORKER = 4
+"""Rows submitted and not yet done, per worker thread: bounds what Ctrl-C has to wait for."""
 PARTITIONS_IN_FLIGHT_PER_SLOT = 2
 _PROGRESS_EVERY = 0.1
 _MAX_CHUNK = 64
@@ -166,8 +167,6 @@ def _client_for(spec: WorkerSpec) -> Client:
 def _start_process(full: tuple[Any, ...], spec: WorkerSpec) -> None:
     """A process pool's initializer: the client is built from the caller's whole spec (passed
     to the child process at start, not inside any task) under the shipped spec's key."""
-    import signal
-
     from ._client import Client
 
     # Ctrl-C reaches the whole process group: the coordinator decides (it drops the queued
@@ -427,11 +426,24 @@ def run_batch(
     expected: int | None = None,
     stop: threading.Event | None = None,
 ) -> BatchSummary:
-    """See :func:`qrplex._batch.run_batch`.
+    """Generate every row into ``out_dir`` (a local path or an fsspec URL), resuming from its
+    manifest: rows it records as written (with the same output name) are skipped.
 
-    ``stop``: set (by a signal handler) to stop as a ``KeyboardInterrupt`` would, but at a
-    safe point of this loop: never inside a Dask client call, which an exception raised
-    from a signal handler can leave half done."""
+    ``defaults`` are keyword arguments for rows that do not set them (``symbology``,
+    ``format``, ``width``, ``backend``). Failures are collected, never raised, and recorded
+    in the manifest too. ``rows`` is consumed lazily, with a bounded number submitted and not
+    done: ``concurrency *`` :data:`ROWS_IN_FLIGHT_PER_WORKER` rows on this process's threads,
+    or two partitions of ``partition_rows`` rows per slot of ``executor`` (any
+    :class:`~concurrent.futures.Executor`: a process pool, a Dask client's executor; then
+    ``concurrency`` is the threads each partition uses). ``rate`` caps the requests per
+    second of the whole batch, split across the ``slots`` partitions that run at once.
+
+    On ``KeyboardInterrupt`` (or when ``stop`` is set) the rows not started are dropped, the
+    ones running here finish and are counted, and the summary comes back with
+    ``interrupted``. ``stop`` is for a signal handler: it stops at a safe point of this loop,
+    never inside a Dask client call, which an exception raised from a signal handler can
+    leave half done.
+    """
     from ._batch import BatchSummary, safe_file_name
 
     outputs = open_outputs(out_dir)
@@ -557,5 +569,4 @@ def run_batch(
         names.close()
         done_before.close()
     show(force=True)
-    summary.failures.sort(key=lambda failure: failure[0].number)
     return summary

@@ -6,8 +6,8 @@ from __future__ import annotations
 import heapq
 import json
 import tempfile
-from collections.abc import Callable, Iterator
-from typing import IO, TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ._batch import BatchRow
@@ -38,9 +38,6 @@ class Failures:
         self._count += 1
         if len(self._recent) >= SPILL_AT:
             self._spill()
-
-    def sort(self, key: Callable[[Failure], Any] | None = None) -> None:
-        """Nothing to do: iteration is always in row order."""
 
     def __len__(self) -> int:
         return self._count
