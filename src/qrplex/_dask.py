@@ -75,16 +75,17 @@ def dask_executor(address: str) -> Iterator[tuple[Executor, int]]:
     if workers is not None:
         # The scheduler's HTTP routes (the dashboard is off) move to a free port if 8787 is
         # taken, with a warning that means nothing here.
-        warnings.filterwarnings("ignore", message="Port 8787 is already in use")
-        cluster = distributed.LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            preload=["qrplex._dask"],
-            silence_logs=logging.ERROR,
-        )
+        with warnings.catch_warnings():  # only around the start: not for the rest of the process
+            warnings.filterwarnings("ignore", message="Port 8787 is already in use")
+            cluster = distributed.LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                preload=["qrplex._dask"],
+                silence_logs=logging.ERROR,
+            )
         client = distributed.Client(cluster)
     else:
         try:

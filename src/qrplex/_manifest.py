@@ -149,7 +149,7 @@ class ManifestWriter:
     """Collects records and writes them as manifest parts (whole, one object each)."""
 
     outputs: Outputs
-    run: str = field(default_factory=lambda: _run_name())
+    run: str = field(default_factory=_run_name)
     _lines: list[str] = field(default_factory=list)
     _parts: int = 0
     _last: float = field(default_factory=time.monotonic)
