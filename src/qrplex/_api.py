@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -130,22 +132,8 @@ def generate(
     >>> qrplex.generate("590123412345", symbology="ean13", width=300).content
     '5901234123457'
     """
-    shared = _acquire()
-    if shared is None:
-        from ._client import Client
-
-        with Client() as client:
-            return client.generate(
-                content,
-                symbology=symbology,
-                format=format,
-                width=width,
-                backend=backend,
-                verify=verify,
-                **options,
-            )
-    try:
-        return shared.client.generate(
+    with _client_for_call() as client:
+        return client.generate(
             content,
             symbology=symbology,
             format=format,
@@ -154,6 +142,21 @@ def generate(
             verify=verify,
             **options,
         )
+
+
+@contextmanager
+def _client_for_call() -> Iterator[Client]:
+    """The shared client, counted as in use for the call; a client of its own (closed after
+    it) while nothing may be reused."""
+    shared = _acquire()
+    if shared is None:
+        from ._client import Client
+
+        with Client() as client:
+            yield client
+        return
+    try:
+        yield shared.client
     finally:
         _release(shared)
 

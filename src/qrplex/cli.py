@@ -12,7 +12,7 @@ import os
 import sys
 import threading
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._symbologies import FORMATS, SYMBOLOGIES
@@ -225,24 +225,23 @@ def _run_make(args: argparse.Namespace) -> int:
 # -- batch ------------------------------------------------------------------------------
 
 
-def _rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 < value <= 1_000_000:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of requests per second")
-    return value
+def _number_up_to(upper: float, what: str) -> Callable[[str], float]:
+    """An argparse ``type``: a number above 0 and at most ``upper``, else "is not ``what``"."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not 0 < value <= upper:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
+        return value
+
+    return parse
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 < value <= 86_400:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (up to a day)")
-    return value
+_rate = _number_up_to(1_000_000, "a number of requests per second")
+_seconds = _number_up_to(86_400, "a number of seconds (up to a day)")
 
 
 def _add_batch(parser: argparse.ArgumentParser) -> None:

@@ -129,6 +129,17 @@ def test_another_working_directory_is_seen(acme: Path, tmp_path: Path, monkeypat
     assert _reused_then(acme, lambda: monkeypatch.chdir(elsewhere)) == 3
 
 
+def test_a_replaced_client_is_closed_once_its_last_call_returns(acme: Path, monkeypatch) -> None:
+    _scale()
+    shared = _api._shared
+    assert shared is not None
+    assert shared.client._instances, "the call left its backend instance open for reuse"
+    monkeypatch.setenv("QRPLEX_ACME_SCALE", "3")
+    assert _scale() == 3
+    assert _api._shared is not shared
+    assert shared.client._instances == {}, "the replaced client was never closed"
+
+
 def test_a_config_file_changed_a_moment_ago_is_read_on_every_call(
     acme: Path, isolated_environment: Path
 ) -> None:

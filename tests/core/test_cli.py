@@ -190,3 +190,22 @@ def test_a_plugins_symbology_is_refused_in_a_terminal_not_drawn_as_a_qr_code(
     assert "'stripes' codes cannot be drawn in a terminal" in capsys.readouterr().err
     assert main(["make", "hello"]) == 0  # the default symbology, QR, is still drawn
     assert set(capsys.readouterr().out) & set("█▀▄")
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--rate", "0", "'0' is not a number of requests per second"),
+        ("--rate", "nan", "'nan' is not a number of requests per second"),
+        ("--rate", "1000001", "'1000001' is not a number of requests per second"),
+        ("--progress-every", "-1", "'-1' is not a number of seconds (up to a day)"),
+        ("--progress-every", "86401", "'86401' is not a number of seconds (up to a day)"),
+    ],
+)
+def test_batch_rejects_a_number_out_of_bounds(
+    option: str, value: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["batch", "in.txt", option, value])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err

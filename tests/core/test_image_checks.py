@@ -291,3 +291,23 @@ def test_interlaced_pngs_pass_with_their_size(width: int, height: int, seed: int
     assert inspect_image(data, max_side=MAX_SIDE).width == width
     with pytest.raises(ImageDefectError):
         inspect_image(adam7_png(width, height + 1, lambda x, y: 0)[:33] + data[33:], max_side=99)
+
+
+@pytest.mark.parametrize(
+    ("data", "size"),
+    [
+        (b'<svg xmlns="http://www.w3.org/2000/svg" width="101" height="50"/>', "101x50"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg" width="0" height="50"/>', "0x50"),
+    ],
+)
+def test_an_svg_outside_the_side_bounds_is_refused(data: bytes, size: str) -> None:
+    with pytest.raises(ImageDefectError, match=f"its size {size} px is outside 1 to 100 px"):
+        inspect_image(data, max_side=100)
+
+
+def test_a_jpeg_outside_the_side_bounds_is_refused() -> None:
+    out = io.BytesIO()
+    Image.new("L", (120, 30)).save(out, "JPEG")
+    assert inspect_image(out.getvalue(), max_side=120).width == 120
+    with pytest.raises(ImageDefectError, match="its size 120x30 px is outside 1 to 100 px"):
+        inspect_image(out.getvalue(), max_side=100)

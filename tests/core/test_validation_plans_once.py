@@ -92,3 +92,22 @@ def test_a_plan_left_by_another_check_is_not_taken() -> None:
         assert found == spec.plan_qr(content, level, micro=micro)
     _plan(content, "qr", "L")
     assert _validation._qr_plan(other, "qr", {"error": "L"}) == spec.plan_qr(other, "L")
+
+
+@pytest.mark.parametrize("symbology", ["qr", "microqr"])
+def test_validation_plans_the_symbol_once(symbology: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The content check's fit is the plan the request carries: no second planning."""
+    from qrplex import _validation
+
+    planned: list[str] = []
+
+    def counting(content: str, level: str, *, micro: bool = False) -> spec.QrPlan | None:
+        planned.append(content)
+        return spec.plan_qr(content, level, micro=micro)
+
+    monkeypatch.setattr(_validation, "plan_qr", counting)
+    request = validate_request("HELLO", symbology=symbology, format="png", width=None, options={})
+    assert request.qr == spec.plan_qr(
+        "HELLO", "M" if symbology == "qr" else "L", micro=symbology == "microqr"
+    )
+    assert planned == []
